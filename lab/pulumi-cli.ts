@@ -1,0 +1,63 @@
+// Runs the Pulumi CLI built by scripts/install-tools against a local file backend, fully offline: no update checks,
+// no plugin downloads, its own PULUMI_HOME. Tests, the main job and benchmarks drive `pulumi` through here.
+import { spawn } from 'node:child_process';
+import { mkdirSync } from 'node:fs';
+import path from 'node:path';
+import { repoRoot } from './repo-root';
+import { pathWithTools, toolPath } from './tools';
+
+export interface PulumiEnvOptions {
+  /** Directory holding the file backend and PULUMI_HOME. */
+  stateDir: string;
+  passphrase: string;
+  extraEnv?: Record<string, string>;
+}
+
+export interface PulumiRun {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+export function pulumiEnv(opts: PulumiEnvOptions): NodeJS.ProcessEnv {
+  const backend = path.join(opts.stateDir, 'backend');
+  const home = path.join(opts.stateDir, 'home');
+  mkdirSync(backend, { recursive: true });
+  mkdirSync(home, { recursive: true });
+  return {
+    ...process.env,
+    PATH: pathWithTools(),
+    PULUMI_BACKEND_URL: `file://${backend}`,
+    PULUMI_HOME: home,
+    PULUMI_CONFIG_PASSPHRASE: opts.passphrase,
+    PULUMI_SKIP_UPDATE_CHECK: 'true',
+    PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION: 'true',
+    PULUMI_AUTOMATION_API_SKIP_VERSION_CHECK: 'true',
+    ...opts.extraEnv,
+  };
+}
+
+export interface RunPulumiOptions extends PulumiEnvOptions {
+  cwd: string;
+  /** Run in a fresh network namespace with only loopback up: proves the command needs no network at all. */
+  offline?: boolean;
+  /** Called with each chunk of output as it arrives (for live progress). */
+  onOutput?: (chunk: string) => void;
+}
+
+export async function runPulumi(args: string[], opts: RunPulumiOptions): Promise<PulumiRun> {
+  const pulumi = toolPath('pulumi');
+  const [command, argv] = opts.offline
+    ? ['unshare', ['--net', '--', path.join(repoRoot(), 'lab', 'offline-exec'), pulumi, ...args]]
+    : [pulumi, args];
+  const child = spawn(command, argv, { cwd: opts.cwd, env: pulumiEnv(opts), stdio: ['ignore', 'pipe', 'pipe'] });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.setEncoding('utf8').on('data', (c: string) => ((stdout += c), opts.onOutput?.(c)));
+  child.stderr.setEncoding('utf8').on('data', (c: string) => ((stderr += c), opts.onOutput?.(c)));
+  const code = await new Promise<number>((resolve, reject) => {
+    child.once('error', reject);
+    child.once('close', (c) => resolve(c ?? -1));
+  });
+  return { code, stdout, stderr };
+}

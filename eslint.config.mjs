@@ -24,7 +24,7 @@ export default tseslint.config(
         {
           patterns: [
             {
-              group: ['*', '!@temporalio/workflow', '!../domain', '!../domain/*', '!./*'],
+              regex: '^(?!@temporalio/workflow$|\\.\\./domain(/[a-z-]+)?$|\\./[a-z-]+$)',
               allowTypeImports: true,
               message: 'Workflow code may import only @temporalio/workflow, domain/ and types (determinism).',
             },
@@ -40,7 +40,7 @@ export default tseslint.config(
         'error',
         {
           patterns: [
-            { group: ['*', '!zod', '!./*'], allowTypeImports: true, message: 'domain/ is pure: zod and itself only.' },
+            { regex: '^(?!zod$|\\./[a-z-]+$)', allowTypeImports: true, message: 'domain/ is pure: zod and itself only.' },
           ],
         },
       ],

@@ -1,0 +1,74 @@
+// The lab's daemons and guests are not our children once daemonized (and nothing here reaps them), so they are
+// watched and stopped through /proc by pid, and a pid is trusted only after checking it still is what we started.
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { waitFor } from './wait';
+
+/** Running means present and not a zombie: exited lab processes stay as zombies when PID 1 does not reap. */
+export function isRunning(pid: number): boolean {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const state = stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3);
+    return state !== 'Z' && state !== 'X';
+  } catch {
+    return false;
+  }
+}
+
+export function commandLine(pid: number): string {
+  try {
+    return readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').join(' ').trim();
+  } catch {
+    return '';
+  }
+}
+
+export function processName(pid: number): string {
+  try {
+    return readFileSync(`/proc/${pid}/comm`, 'utf8').trim();
+  } catch {
+    return '';
+  }
+}
+
+/** True when the process sees `dir` at `mountPoint`, i.e. it lives in the mount namespace of one lab host. */
+export function seesMount(pid: number, mountPoint: string, dir: string): boolean {
+  try {
+    const theirs = statSync(`/proc/${pid}/root${mountPoint}`);
+    const ours = statSync(dir);
+    return theirs.dev === ours.dev && theirs.ino === ours.ino;
+  } catch {
+    return false;
+  }
+}
+
+/** Live processes (other than this one) whose command line contains `text`. */
+export function processesMentioning(text: string): { pid: number; cmdline: string }[] {
+  return readdirSync('/proc')
+    .filter((entry) => /^\d+$/.test(entry))
+    .map(Number)
+    .filter((pid) => pid !== process.pid)
+    .map((pid) => ({ pid, cmdline: commandLine(pid) }))
+    .filter(({ pid, cmdline }) => cmdline.includes(text) && isRunning(pid));
+}
+
+function signal(pids: number[], name: NodeJS.Signals): void {
+  for (const pid of pids.filter(isRunning)) {
+    try {
+      process.kill(pid, name);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'ESRCH') throw err;
+    }
+  }
+}
+
+/** SIGTERM, then SIGKILL for whatever is still there after `graceMs`; resolves once all are gone. */
+export async function stopProcesses(pids: number[], graceMs = 15_000): Promise<void> {
+  const allGone = (): boolean => !pids.some(isRunning);
+  signal(pids, 'SIGTERM');
+  try {
+    await waitFor(allGone, { timeoutMs: graceMs, intervalMs: 50, what: `pids ${pids.join(' ')} to exit` });
+  } catch {
+    signal(pids, 'SIGKILL');
+    await waitFor(allGone, { timeoutMs: 10_000, intervalMs: 50, what: `pids ${pids.join(' ')} to die after SIGKILL` });
+  }
+}

@@ -1,0 +1,57 @@
+// Request schemas for the ledger transitions. Temporal update validators must be synchronous and throw to reject,
+// so each validator parses with zod and throws a LedgerInputError listing every `field: rule` at once.
+import { z } from 'zod';
+import { ValidationError, formatIssues, rule } from './issues';
+import { idSchema, nameSchema } from './names';
+import { memoryMiBSchema, vcpusSchema } from './vm-spec';
+import { parseInventory, type Inventory } from './inventory';
+
+const request = <T extends z.core.$ZodLooseShape>(shape: T) =>
+  z.strictObject(shape, { error: rule('must be an object') });
+
+export const reserveBootInputSchema = request({
+  reservationId: idSchema,
+  vmId: idSchema,
+  workflowId: idSchema,
+  vcpus: vcpusSchema,
+  memoryMiB: memoryMiBSchema,
+  antiAffinityGroup: nameSchema.optional(),
+});
+
+export const reserveSettleInputSchema = request({
+  reservationId: idSchema,
+  vmId: idSchema,
+  exclude: z
+    .array(nameSchema, { error: rule('must be a list of host names') })
+    .max(1000, { error: 'must list at most 1000 hosts' })
+    .optional(),
+});
+
+/** reservationId is the settle reservation being committed: it keys the request, as for every other transition. */
+export const commitMoveInputSchema = request({ vmId: idSchema, reservationId: idSchema });
+export const releaseInputSchema = request({ reservationId: idSchema });
+export const drainHostInputSchema = request({ host: nameSchema });
+
+export type ReserveBootInput = z.output<typeof reserveBootInputSchema>;
+export type ReserveSettleInput = z.output<typeof reserveSettleInputSchema>;
+export type CommitMoveInput = z.output<typeof commitMoveInputSchema>;
+export type ReleaseInput = z.output<typeof releaseInputSchema>;
+export type DrainHostInput = z.output<typeof drainHostInputSchema>;
+
+export class LedgerInputError extends ValidationError {}
+
+function validator<T>(what: string, schema: z.ZodType<T>): (input: unknown) => T {
+  return (input) => {
+    const result = schema.safeParse(input);
+    if (!result.success) throw new LedgerInputError(`invalid ${what} request`, formatIssues(result.error.issues));
+    return result.data;
+  };
+}
+
+export const validateReserveBoot = validator('reserveBoot', reserveBootInputSchema);
+export const validateReserveSettle = validator('reserveSettle', reserveSettleInputSchema);
+export const validateCommitMove = validator('commitMove', commitMoveInputSchema);
+export const validateRelease = validator('release', releaseInputSchema);
+export const validateDrainHost = validator('drainHost', drainHostInputSchema);
+/** Throws an InventoryError (also a ValidationError) for a bad inventory. */
+export const validateResyncInventory = (input: unknown): Inventory => parseInventory(input);

@@ -1,0 +1,115 @@
+// The fleet ledger's request transitions. Each one mutates the state in place (copying 100k reservations per
+// update would be too slow inside the ledger workflow) and is idempotent by reservation id: a replayed request
+// returns its first result and changes nothing, and a released id is never reserved again.
+import type { Inventory } from './inventory';
+import type {
+  CommitMoveResult,
+  LedgerState,
+  ReleaseResult,
+  ReserveBootResult,
+  ReserveSettleResult,
+  Reservation,
+} from './ledger-types';
+import type { CommitMoveInput, ReleaseInput, ReserveBootInput, ReserveSettleInput } from './ledger-inputs';
+import { drop, placeOn, recall, remember, track } from './ledger-store';
+import { pickBootHost, pickSettleHost } from './placement';
+import { getOwn } from './records';
+import { emptyUsage, vcpuCapacity } from './usage';
+
+export function createLedger(inventory: Inventory): LedgerState {
+  const hosts: LedgerState['hosts'] = {};
+  for (const host of inventory.hosts) hosts[host.name] = { ...host, labels: { ...host.labels }, usage: emptyUsage() };
+  return { version: 1, fleet: inventory.fleet, policy: { ...inventory.policy }, hosts, reservations: {}, vms: {}, queue: [], applied: {} };
+}
+
+function bootConflict(state: LedgerState, input: ReserveBootInput): string | undefined {
+  if (recall(state, `release:${input.reservationId}`)) return `reservation "${input.reservationId}" was released`;
+  if (getOwn(state.reservations, input.reservationId)) return `reservation id "${input.reservationId}" is in use`;
+  const held = getOwn(state.vms, input.vmId)?.boot;
+  if (held !== undefined) return `vm "${input.vmId}" already holds boot reservation "${held}"`;
+  const everFits = Object.values(state.hosts).some(
+    (h) => h.pool === 'boot' && input.memoryMiB <= h.memoryMiB && input.vcpus <= (vcpuCapacity(h, state.policy) ?? Infinity),
+  );
+  if (!everFits) return `no boot host can hold ${input.vcpus} vCPUs and ${input.memoryMiB} MiB`;
+  return undefined;
+}
+
+export function reserveBoot(state: LedgerState, input: ReserveBootInput): ReserveBootResult {
+  const key = `reserveBoot:${input.reservationId}`;
+  const seen = recall<ReserveBootResult>(state, key);
+  if (seen) return seen;
+  const reason = bootConflict(state, input);
+  if (reason !== undefined) return remember(state, key, { status: 'rejected', reason });
+  const reservation: Reservation = {
+    reservationId: input.reservationId,
+    kind: 'boot',
+    status: 'queued',
+    vmId: input.vmId,
+    workflowId: input.workflowId,
+    host: null,
+    vcpus: input.vcpus,
+    memoryMiB: input.memoryMiB,
+    ...(input.antiAffinityGroup !== undefined && { antiAffinityGroup: input.antiAffinityGroup }),
+  };
+  track(state, reservation);
+  // Strict FIFO: while anyone waits, newcomers wait behind them even if they would fit.
+  const host = state.queue.length === 0 ? pickBootHost(Object.values(state.hosts), state.policy, reservation) : undefined;
+  if (host === undefined) {
+    state.queue.push(reservation.reservationId);
+    return remember(state, key, { status: 'queued', position: state.queue.length });
+  }
+  placeOn(state, reservation, host);
+  return remember(state, key, { status: 'reserved', host });
+}
+
+function settleConflict(state: LedgerState, input: ReserveSettleInput): string | Reservation {
+  if (recall(state, `release:${input.reservationId}`)) return `reservation "${input.reservationId}" was released`;
+  if (getOwn(state.reservations, input.reservationId)) return `reservation id "${input.reservationId}" is in use`;
+  const slots = getOwn(state.vms, input.vmId);
+  if (slots?.settle !== undefined) return `vm "${input.vmId}" already holds settle reservation "${slots.settle}"`;
+  const boot = slots?.boot === undefined ? undefined : getOwn(state.reservations, slots.boot);
+  if (boot?.status !== 'reserved') return `vm "${input.vmId}" holds no reserved boot slot`;
+  return boot;
+}
+
+export function reserveSettle(state: LedgerState, input: ReserveSettleInput): ReserveSettleResult {
+  const key = `reserveSettle:${input.reservationId}`;
+  const seen = recall<ReserveSettleResult>(state, key);
+  if (seen) return seen;
+  const boot = settleConflict(state, input);
+  if (typeof boot === 'string') return remember(state, key, { status: 'unavailable', reason: boot });
+  const host = pickSettleHost(Object.values(state.hosts), state.policy, { ...boot, exclude: input.exclude ?? [] });
+  if (host === undefined) {
+    return remember(state, key, { status: 'unavailable', reason: `no settle host fits vm "${input.vmId}"` });
+  }
+  const settle: Reservation = { ...boot, reservationId: input.reservationId, kind: 'settle', host: null };
+  track(state, settle);
+  placeOn(state, settle, host);
+  return remember(state, key, { status: 'reserved', host });
+}
+
+/** The VM now runs on its settle host: the settle slot becomes committed and the boot slot is freed. */
+export function commitMove(state: LedgerState, input: CommitMoveInput): CommitMoveResult {
+  const key = `commitMove:${input.reservationId}`;
+  const seen = recall<CommitMoveResult>(state, key);
+  if (seen) return seen;
+  const settle = getOwn(state.reservations, input.reservationId);
+  if (settle?.kind !== 'settle' || settle.vmId !== input.vmId || settle.host === null) {
+    return remember(state, key, { status: 'unknown' });
+  }
+  const bootId = getOwn(state.vms, input.vmId)?.boot;
+  if (bootId !== undefined) release(state, { reservationId: bootId });
+  settle.status = 'committed';
+  return remember(state, key, { status: 'committed', host: settle.host });
+}
+
+export function release(state: LedgerState, input: ReleaseInput): ReleaseResult {
+  const key = `release:${input.reservationId}`;
+  const seen = recall<ReleaseResult>(state, key);
+  if (seen) return seen;
+  const reservation = getOwn(state.reservations, input.reservationId);
+  // An unknown id is remembered too: a late reserve with it must not take a slot that nobody will free.
+  if (reservation === undefined) return remember(state, key, { status: 'unknown' });
+  drop(state, reservation);
+  return remember(state, key, { status: 'released' });
+}

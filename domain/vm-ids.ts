@@ -1,0 +1,31 @@
+// Names derived from a VM's id alone, so that every party (the provisioning workflow, the decommissioning workflow,
+// the invariant checker, an operator with virsh) computes the same ones without asking: the libvirt domain name
+// (readable prefix from the VM name, uniqueness from a hash of the whole id, since ids contain "/") and the ledger
+// reservation ids.
+
+/** FNV-1a, 32 bit: deterministic and dependency-free, which workflow code needs. Not for security. */
+function fnv1a(text: string): number {
+  let hash = 0x811c9dc5;
+  for (let i = 0; i < text.length; i += 1) {
+    hash ^= text.charCodeAt(i);
+    hash = Math.imul(hash, 0x01000193) >>> 0;
+  }
+  return hash;
+}
+
+export const DOMAIN_NAME_PATTERN = /^bs-[a-z0-9-]{1,40}-[0-9a-f]{8}$/;
+
+export function domainNameFor(vmId: string): string {
+  const last = vmId.split('/').pop() ?? vmId;
+  const readable = last.toLowerCase().replace(/[^a-z0-9-]/g, '-').slice(0, 40) || 'vm';
+  return `bs-${readable}-${fnv1a(vmId).toString(16).padStart(8, '0')}`;
+}
+
+export function bootReservationId(vmId: string): string {
+  return `${vmId}:boot`;
+}
+
+/** One settle reservation per attempt: a failed target's slot is released and the next attempt gets a new id. */
+export function settleReservationId(vmId: string, attempt: number): string {
+  return `${vmId}:settle-${attempt}`;
+}

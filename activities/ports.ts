@@ -1,0 +1,46 @@
+// What activities need from outside besides the hypervisor, as ports the worker fills in: the fleet ledger (a
+// Temporal workflow, reached through the client), the inventory (a file), the signer of boot tokens, and a way to
+// talk back to workflows. Tests inject fakes; activities never import workflow code or read the environment.
+import type {
+  CommitMoveInput,
+  CommitMoveResult,
+  HostConfig,
+  Inventory,
+  ReleaseInput,
+  ReleaseResult,
+  ReserveBootInput,
+  ReserveBootResult,
+  ReserveSettleInput,
+  ReserveSettleResult,
+} from '../domain';
+import type { MigrationProgressEvent, ProvisionVmResult } from '../workflows/types';
+
+export interface LedgerPort {
+  reserveBoot(fleet: string, input: ReserveBootInput): Promise<ReserveBootResult>;
+  reserveSettle(fleet: string, input: ReserveSettleInput): Promise<ReserveSettleResult>;
+  commitMove(fleet: string, input: CommitMoveInput): Promise<CommitMoveResult>;
+  release(fleet: string, input: ReleaseInput): Promise<ReleaseResult>;
+}
+
+export interface InventoryPort {
+  /** The current inventory of a fleet (re-read when its file changes). */
+  load(fleet: string): Promise<Inventory>;
+  host(fleet: string, name: string): Promise<HostConfig>;
+}
+
+export interface BootCallback {
+  /** Per-VM secret the guest presents when it phones home. */
+  token(workflowId: string): string;
+  /** The URL the guest posts to when its boot is complete. */
+  url(workflowId: string): string;
+}
+
+export type WorkflowOutcome =
+  | { status: 'completed'; result: ProvisionVmResult }
+  | { status: 'failed' | 'cancelled' | 'terminated' | 'timed_out' | 'not_found'; error?: string };
+
+export interface WorkflowPort {
+  signalMigrationProgress(workflowId: string, event: MigrationProgressEvent): Promise<void>;
+  /** Cancels the workflow when asked and it is still running, then waits for it to close. */
+  awaitOutcome(workflowId: string, options: { cancel: boolean; onWait?: () => void }): Promise<WorkflowOutcome>;
+}

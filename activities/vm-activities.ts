@@ -1,0 +1,142 @@
+// Side effects on VMs, behind the Hypervisor port: define+start on the boot host, live-migrate, destroy, locate.
+// Each is idempotent so Temporal can retry it after a crash, and each names its hosts by inventory name only; the
+// URIs come from the inventory here, never from workflow history.
+import path from 'node:path';
+import { Context } from '@temporalio/activity';
+import { guestCmdline } from '../lab/guest-cmdline';
+import { cloudInitSeed } from './cloud-init';
+import { classified } from './errors';
+import type { DomainSpec, HostRef, Hypervisor } from './hypervisor';
+import type { BootCallback, InventoryPort, WorkflowPort } from './ports';
+import type { DefineAndStartVmInput, DestroyVmInput, LocateVmInput, LocateVmResult, MigrateVmInput } from './types';
+
+export interface VmActivityDeps {
+  hypervisor: Hypervisor;
+  inventory: InventoryPort;
+  bootCallback: BootCallback;
+  workflows: WorkflowPort;
+  /** Serial consoles are written here (one file per domain) when set. */
+  consoleDir?: string;
+  /** Minimum time between two migration progress signals to a workflow. */
+  progressIntervalMs?: number;
+}
+
+export function createVmActivities(deps: VmActivityDeps) {
+  const hostRef = async (fleet: string, name: string): Promise<HostRef> => {
+    const host = await deps.inventory.host(fleet, name);
+    return { name: host.name, uri: host.uri, migrationAddress: host.migrationAddress, domainType: host.domainType };
+  };
+
+  return {
+    async defineAndStartVm(input: DefineAndStartVmInput): Promise<{ created: boolean }> {
+      const host = await hostRef(input.fleet, input.host);
+      const spec = domainSpec(input, deps);
+      const { created } = await classified(() => deps.hypervisor.defineAndStart(host, spec));
+      return { created };
+    },
+
+    async migrateVm(input: MigrateVmInput): Promise<{ durationMs: number; alreadyThere: boolean }> {
+      const [from, to] = await Promise.all([hostRef(input.fleet, input.from), hostRef(input.fleet, input.to)]);
+      // A retry after the worker died mid-migration may find the move already done.
+      const [onSource, onTarget] = await Promise.all([
+        classified(() => deps.hypervisor.domainState(from, input.domainName)),
+        classified(() => deps.hypervisor.domainState(to, input.domainName)),
+      ]);
+      if (onSource === null && onTarget?.state === 'running') return { durationMs: 0, alreadyThere: true };
+      const { durationMs } = await withHeartbeats((onProgress) =>
+        classified(() =>
+          deps.hypervisor.migrate({
+            domain: input.domainName,
+            from,
+            to,
+            signal: Context.current().cancellationSignal,
+            onProgress,
+          }),
+        ),
+        (percent) => deps.workflows.signalMigrationProgress(input.workflowId, { target: to.name, percent, attempt: input.attempt }),
+        deps.progressIntervalMs ?? 2000,
+      );
+      return { durationMs, alreadyThere: false };
+    },
+
+    async destroyVm(input: DestroyVmInput): Promise<{ existed: boolean }> {
+      const host = await hostRef(input.fleet, input.host);
+      return classified(() => deps.hypervisor.destroy(host, input.domainName));
+    },
+
+    async locateVm(input: LocateVmInput): Promise<LocateVmResult> {
+      const names = input.hosts ?? (await deps.inventory.load(input.fleet)).hosts.map((h) => h.name);
+      const found: LocateVmResult['found'] = [];
+      for (const name of names) {
+        const state = await classified(async () => deps.hypervisor.domainState(await hostRef(input.fleet, name), input.domainName));
+        if (state) found.push({ host: name, state: state.state, ...(state.reason && { reason: state.reason }) });
+      }
+      return { found };
+    },
+  };
+}
+
+function domainSpec(input: DefineAndStartVmInput, deps: VmActivityDeps): DomainSpec {
+  const { spec } = input;
+  const url = deps.bootCallback.url(input.workflowId);
+  const token = deps.bootCallback.token(input.workflowId);
+  const image: DomainSpec['image'] =
+    spec.image.kind === 'kernel'
+      ? {
+          kind: 'kernel',
+          kernel: spec.image.kernel,
+          initrd: spec.image.initrd,
+          cmdline: [spec.image.cmdline, guestCmdline({ url, token, id: input.vmId })].filter(Boolean).join(' '),
+        }
+      : {
+          kind: 'disk',
+          disk: spec.image.disk,
+          format: spec.image.format ?? 'qcow2',
+          cloudInit: cloudInitSeed({
+            vmId: input.vmId,
+            hostname: spec.name,
+            userData: spec.image.userData,
+            phoneHomeUrl: `${url}?token=${encodeURIComponent(token)}`,
+          }),
+        };
+  return {
+    name: input.domainName,
+    uuid: input.uuid,
+    vcpus: spec.vcpus,
+    memoryMiB: spec.memoryMiB,
+    image,
+    ...(deps.consoleDir && { consoleLog: path.join(deps.consoleDir, `${input.domainName}.log`) }),
+    metadata: { vmId: input.vmId, workflowId: input.workflowId, fleet: input.fleet },
+  };
+}
+
+/**
+ * Runs a long hypervisor call while heartbeating (so cancellation reaches us and a dead worker is noticed) and
+ * forwarding progress to the workflow at a bounded rate.
+ */
+async function withHeartbeats<T>(
+  run: (onProgress: (p: { percent: number }) => void) => Promise<T>,
+  report: (percent: number) => Promise<void>,
+  intervalMs: number,
+): Promise<T> {
+  const ctx = Context.current();
+  let percent = 0;
+  let lastReport = 0;
+  const beat = setInterval(() => ctx.heartbeat({ percent }), 1000);
+  try {
+    return await run((p) => {
+      percent = p.percent;
+      ctx.heartbeat({ percent });
+      if (Date.now() - lastReport >= intervalMs) {
+        lastReport = Date.now();
+        report(p.percent).catch(() => undefined);
+      }
+    });
+  } catch (err) {
+    // Cancelled by the workflow: say so with the SDK's own failure rather than the adapter's.
+    if (ctx.cancellationSignal.aborted) throw ctx.cancellationSignal.reason;
+    throw err;
+  } finally {
+    clearInterval(beat);
+  }
+}

@@ -1,7 +1,24 @@
 // Every name a client, the worker or the Temporal UI uses to talk to bootshift's workflows, in one place so the two
 // sides cannot drift apart. Search-attribute keys are plain {name, type} objects (what defineSearchAttributeKey
 // returns) so this file needs nothing but the workflow SDK.
+import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import type { SearchAttributeKey } from '@temporalio/common/lib/search-attributes';
+import type {
+  CommitMoveInput,
+  CommitMoveResult,
+  DrainHostInput,
+  DrainHostResult,
+  Inventory,
+  LedgerSnapshot,
+  ReleaseInput,
+  ReleaseResult,
+  ReserveBootInput,
+  ReserveBootResult,
+  ReserveSettleInput,
+  ReserveSettleResult,
+  ResyncResult,
+} from '../domain';
+import type { BootCompleteEvent, MigrationProgressEvent, VmStatus, WaitablePhase } from './types';
 
 const keyword = (name: string): SearchAttributeKey<'KEYWORD'> => ({ name, type: 'KEYWORD' });
 
@@ -13,3 +30,23 @@ export const settleHostKey = keyword('SettleHost');
 
 /** The custom search attributes the Temporal namespace must have before bootshift workflows run. */
 export const searchAttributeKeys = [vmNameKey, vmPhaseKey, vmHostKey, bootHostKey, settleHostKey] as const;
+
+// fleetLedger
+export const reserveBootUpdate = defineUpdate<ReserveBootResult, [ReserveBootInput]>('reserveBoot');
+export const reserveSettleUpdate = defineUpdate<ReserveSettleResult, [ReserveSettleInput]>('reserveSettle');
+export const commitMoveUpdate = defineUpdate<CommitMoveResult, [CommitMoveInput]>('commitMove');
+export const releaseUpdate = defineUpdate<ReleaseResult, [ReleaseInput]>('release');
+export const drainHostUpdate = defineUpdate<DrainHostResult, [DrainHostInput]>('drainHost');
+export const resyncInventoryUpdate = defineUpdate<ResyncResult, [Inventory]>('resyncInventory');
+export const getLedgerSnapshotQuery = defineQuery<LedgerSnapshot>('getLedgerSnapshot');
+
+// provisionVm
+/** Sent by the ledger to a VM workflow whose queued boot request was admitted. */
+export const bootSlotGrantedSignal = defineSignal<[{ reservationId: string; host: string }]>('bootSlotGranted');
+/** The guest says its boot is complete (through the boot gateway), or an operator says so for it. */
+export const bootCompleteSignal = defineSignal<[BootCompleteEvent]>('bootComplete');
+/** Sent by the migrate activity while the libvirt job runs, so status queries can show progress. */
+export const migrationProgressSignal = defineSignal<[MigrationProgressEvent]>('migrationProgress');
+export const getStatusQuery = defineQuery<VmStatus>('getStatus');
+/** Completes when the VM reaches the phase (or a later one); fails if provisioning fails first. */
+export const waitForPhaseUpdate = defineUpdate<VmStatus, [{ phase: WaitablePhase }]>('waitForPhase');

@@ -1,0 +1,31 @@
+// Timeouts and retry policies, per kind of activity. Ledger calls are cheap and idempotent: retry them patiently.
+// VM operations retry a few times unless the failure is permanent. Migration heartbeats, so a dead worker is noticed
+// within 30 s and cancellation reaches the libvirt job; the workflow waits for the abort to finish before it cleans up.
+import { ActivityCancellationType, proxyActivities } from '@temporalio/workflow';
+import type { Activities } from '../activities';
+import { Failure } from '../domain';
+
+const permanent = [Failure.InvalidDomainXml, Failure.UnknownHost, Failure.InvalidVmSpec, Failure.Cancelled];
+
+export const ledger = proxyActivities<Activities>({
+  startToCloseTimeout: '1 minute',
+  retry: { initialInterval: '500 ms', maximumInterval: '10 seconds', nonRetryableErrorTypes: [Failure.InvalidLedgerInput] },
+});
+
+export const vms = proxyActivities<Activities>({
+  startToCloseTimeout: '10 minutes',
+  retry: { initialInterval: '2 seconds', maximumInterval: '30 seconds', maximumAttempts: 8, nonRetryableErrorTypes: permanent },
+});
+
+export const migrations = proxyActivities<Activities>({
+  startToCloseTimeout: '30 minutes',
+  heartbeatTimeout: '30 seconds',
+  cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
+  retry: { initialInterval: '2 seconds', maximumInterval: '20 seconds', maximumAttempts: 3, nonRetryableErrorTypes: permanent },
+});
+
+export const watchers = proxyActivities<Activities>({
+  startToCloseTimeout: '2 hours',
+  heartbeatTimeout: '30 seconds',
+  retry: { initialInterval: '1 second', maximumInterval: '10 seconds' },
+});

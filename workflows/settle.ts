@@ -1,0 +1,86 @@
+// Step 4-6 of provisionVm: find an oversubscribed host, live-migrate, commit. A migration that keeps failing is
+// followed by another settle host; when none is left the VM simply stays on its boot host (it is never lost), and the
+// caller is told so.
+import { ApplicationFailure, isCancellation, workflowInfo } from '@temporalio/workflow';
+import { Failure } from '../domain';
+import { settleReservationId } from '../domain/vm-ids';
+import { ledger, migrations, vms } from './activity-stubs';
+import type { Compensations } from './compensations';
+import type { VmTracker } from './vm-tracker';
+
+export type SettleOutcome =
+  | { settled: true; host: string; reservationId: string; migrateMs: number }
+  | { settled: false; reason: string };
+
+export interface SettleRequest {
+  fleet: string;
+  vmId: string;
+  domainName: string;
+  bootHost: string;
+  maxHosts: number;
+}
+
+export async function settle(vm: VmTracker, saga: Compensations, req: SettleRequest): Promise<SettleOutcome> {
+  const exclude: string[] = [];
+  for (let attempt = 1; attempt <= req.maxHosts; attempt += 1) {
+    const reservationId = settleReservationId(req.vmId, attempt);
+    const dropRelease = saga.add(`release ${reservationId}`, () => ledger.releaseSlot({ fleet: req.fleet, reservationId }));
+    const slot = await ledger.reserveSettleSlot({ fleet: req.fleet, reservationId, vmId: req.vmId, exclude });
+    if (slot.status === 'unavailable') {
+      dropRelease();
+      return { settled: false, reason: attempt === 1 ? slot.reason : failedOn(vm) };
+    }
+    vm.migrating(slot.host, attempt);
+    const dropDestroy = saga.add(`destroy on ${slot.host}`, () =>
+      vms.destroyVm({ fleet: req.fleet, host: slot.host, domainName: req.domainName }),
+    );
+    const moved = await migrateOnce(req, slot.host, attempt);
+    if (moved.ok) {
+      await ledger.commitMove({ fleet: req.fleet, vmId: req.vmId, reservationId });
+      vm.settled(slot.host);
+      return { settled: true, host: slot.host, reservationId, migrateMs: moved.durationMs };
+    }
+    vm.migrationFailed(slot.host, moved.error);
+    dropDestroy();
+    await ledger.releaseSlot({ fleet: req.fleet, reservationId });
+    dropRelease();
+    exclude.push(slot.host);
+  }
+  return { settled: false, reason: failedOn(vm) };
+}
+
+function failedOn(vm: VmTracker): string {
+  const tried = vm.status.migrationAttempts.map((a) => `${a.host} (${a.error})`).join('; ');
+  return `live migration failed on every settle host tried: ${tried}`;
+}
+
+type MigrateOnce = { ok: true; durationMs: number } | { ok: false; error: string };
+
+async function migrateOnce(req: SettleRequest, target: string, attempt: number): Promise<MigrateOnce> {
+  try {
+    const { durationMs } = await migrations.migrateVm({
+      fleet: req.fleet,
+      workflowId: workflowInfo().workflowId,
+      domainName: req.domainName,
+      from: req.bootHost,
+      to: target,
+      attempt,
+    });
+    return { ok: true, durationMs };
+  } catch (err) {
+    if (isCancellation(err)) throw err;
+    return whereIsIt(req, target, String((err as Error).cause ?? err));
+  }
+}
+
+/** After a failed migration, libvirt is asked where the domain really is before anything else is decided. */
+async function whereIsIt(req: SettleRequest, target: string, error: string): Promise<MigrateOnce> {
+  const { found } = await vms.locateVm({ fleet: req.fleet, domainName: req.domainName, hosts: [req.bootHost, target] });
+  const on = (host: string) => found.some((f) => f.host === host && f.state === 'running');
+  if (on(target) && !on(req.bootHost)) return { ok: true, durationMs: 0 };
+  if (on(req.bootHost)) return { ok: false, error };
+  throw ApplicationFailure.nonRetryable(
+    `VM ${req.vmId} is running neither on ${req.bootHost} nor on ${target} after a failed migration (${error})`,
+    Failure.DomainNotFound,
+  );
+}

@@ -1,0 +1,100 @@
+// Inputs, results and message payloads of bootshift's workflows: one input object and one result object per workflow,
+// plain JSON, shared by the worker, the Pulumi provider, the CLI and the tests.
+import type { Inventory, LedgerState, VmSpec } from '../domain';
+
+/** `unsettled`: booted, but no settle host could take it, so it keeps running on its boot host. */
+export type VmPhase = 'placing' | 'booting' | 'migrating' | 'settled' | 'unsettled' | 'failed' | 'decommissioned';
+
+/** Phases a caller can wait for; `booted` is reached when the boot-complete signal arrives. */
+export type WaitablePhase = 'booting' | 'booted' | 'migrating' | 'settled';
+
+export interface ProvisionVmInput {
+  /** The VM's id everywhere (ledger, domain metadata); by convention the workflow id `vm/<project>/<stack>/<name>`. */
+  vmId: string;
+  spec: VmSpec;
+  /** How long a boot request may wait in the ledger's queue for an undersubscribed host. */
+  queueTimeoutSeconds?: number;
+  /** How many settle hosts to try before leaving the VM on its boot host. */
+  maxSettleHosts?: number;
+}
+
+export interface MigrationAttempt {
+  host: string;
+  error: string;
+}
+
+export interface ProvisionVmResult {
+  vmId: string;
+  domainName: string;
+  /** Where the VM runs now. */
+  host: string;
+  bootHost: string;
+  settleHost: string | null;
+  /** false when no settle host could take it: it keeps running on its boot host. */
+  settled: boolean;
+  note?: string;
+  queuedMs: number;
+  bootMs: number;
+  migrateMs: number | null;
+  totalMs: number;
+  bootSource: BootCompleteEvent['source'];
+  bootReservationId: string;
+  settleReservationId: string | null;
+  migrationAttempts: MigrationAttempt[];
+}
+
+export interface BootCompleteEvent {
+  /** `guest`: the guest phoned home through the gateway; `manual`: an operator override (bootshift vm signal-boot). */
+  source: 'guest' | 'manual';
+  /** Free-form provenance kept in the history: the caller's address, the cloud-init instance id, the operator. */
+  detail?: Record<string, string>;
+}
+
+export interface MigrationProgressEvent {
+  target: string;
+  percent: number;
+  attempt: number;
+}
+
+export interface VmStatus {
+  vmId: string;
+  name: string;
+  phase: VmPhase;
+  domainName: string;
+  host: string | null;
+  bootHost: string | null;
+  settleHost: string | null;
+  queuePosition: number | null;
+  /** Workflow-clock milliseconds since the epoch. */
+  timings: {
+    requestedAt: number;
+    placedAt?: number;
+    bootStartedAt?: number;
+    bootedAt?: number;
+    migrateStartedAt?: number;
+    settledAt?: number;
+  };
+  migration: { target: string; percent: number; attempt: number } | null;
+  migrationAttempts: MigrationAttempt[];
+  bootSource: BootCompleteEvent['source'] | null;
+  error: string | null;
+  /** Clean-up steps that failed after a failure (what may have been left behind), by name. */
+  leftovers: string[];
+}
+
+export interface DecommissionVmInput {
+  vmId: string;
+  /** The provisionVm workflow id of this VM: a running one is cancelled (it cleans up itself), a closed one is read. */
+  provisionWorkflowId: string;
+  fleet: string;
+}
+
+export interface DecommissionVmResult {
+  vmId: string;
+  destroyedOn: string[];
+  releasedReservations: string[];
+}
+
+export type FleetLedgerInput =
+  | { inventory: Inventory; historyLimit?: number }
+  | { state: LedgerState; historyLimit?: number };

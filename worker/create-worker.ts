@@ -1,0 +1,56 @@
+// Builds a bootshift Worker from its parts. The process entry (worker/main.ts), the workflow tests and the benchmarks
+// all call this, so they run the same workflows and activities and differ only in the hypervisor and the config.
+import { Worker, type NativeConnection, type WorkerOptions } from '@temporalio/worker';
+import type { Client } from '@temporalio/client';
+import { createActivities } from '../activities';
+import type { Hypervisor } from '../activities/hypervisor';
+import type { BootCallback, InventoryPort } from '../activities/ports';
+import { createTemporalLedger, type TemporalLedger } from './temporal-ledger';
+import { createWorkflowPort } from './workflow-port';
+
+export interface BootshiftWorkerOptions {
+  connection: NativeConnection;
+  client: Client;
+  namespace: string;
+  taskQueue: string;
+  hypervisor: Hypervisor;
+  inventory: InventoryPort;
+  bootCallback: BootCallback;
+  consoleDir?: string;
+  /** Ledger continue-as-new threshold (history events); tests use small values to exercise it. */
+  ledgerHistoryLimit?: number;
+  /** A prebuilt bundle (tests and benchmarks build it once); default: bundle workflows/ at start. */
+  workflowBundle?: WorkerOptions['workflowBundle'];
+  tuning?: Pick<WorkerOptions, 'maxConcurrentActivityTaskExecutions' | 'maxConcurrentWorkflowTaskExecutions' | 'maxCachedWorkflows'>;
+}
+
+export interface BootshiftWorker {
+  worker: Worker;
+  ledger: TemporalLedger;
+}
+
+export async function createBootshiftWorker(opts: BootshiftWorkerOptions): Promise<BootshiftWorker> {
+  const ledger = createTemporalLedger({
+    client: opts.client,
+    taskQueue: opts.taskQueue,
+    loadInventory: (fleet) => opts.inventory.load(fleet),
+    ...(opts.ledgerHistoryLimit && { historyLimit: opts.ledgerHistoryLimit }),
+  });
+  const activities = createActivities({
+    hypervisor: opts.hypervisor,
+    inventory: opts.inventory,
+    bootCallback: opts.bootCallback,
+    workflows: createWorkflowPort(opts.client),
+    ledger,
+    ...(opts.consoleDir && { consoleDir: opts.consoleDir }),
+  });
+  const worker = await Worker.create({
+    connection: opts.connection,
+    namespace: opts.namespace,
+    taskQueue: opts.taskQueue,
+    activities,
+    ...(opts.workflowBundle ? { workflowBundle: opts.workflowBundle } : { workflowsPath: require.resolve('../workflows') }),
+    ...opts.tuning,
+  });
+  return { worker, ledger };
+}

@@ -1,0 +1,37 @@
+// What a phone-home request must look like, checked before anything else: which VM (a provisionVm workflow id), the
+// token (query, form field or header), and the optional cloud-init fields. Anything else is a 400 and goes nowhere.
+import { z } from 'zod';
+import { ID_PATTERN } from '../../domain';
+
+const field = z.string().max(255).regex(/^[\x20-\x7e]*$/, { error: 'must be printable ASCII' });
+
+export const phoneHomeSchema = z.object({
+  vm: z
+    .string()
+    .regex(ID_PATTERN, { error: 'must be a VM workflow id' })
+    .refine((id) => id.startsWith('vm/'), { error: 'must be a VM workflow id (vm/...)' }),
+  // base64url of a SHA-256 HMAC
+  token: z.string({ error: 'is required (query ?token=, form field token or header X-Bootshift-Token)' }).regex(/^[A-Za-z0-9_-]{43}$/, {
+    error: 'must be a bootshift boot token',
+  }),
+  instanceId: field.optional(),
+  hostname: field.optional(),
+});
+
+export type PhoneHome = z.output<typeof phoneHomeSchema>;
+
+type Bag = Record<string, unknown> | undefined | null;
+
+function pick(bag: Bag, key: string): unknown {
+  return bag && typeof bag === 'object' && Object.hasOwn(bag, key) ? bag[key] : undefined;
+}
+
+export function readPhoneHome(params: Bag, query: Bag, body: Bag, header: unknown): z.ZodSafeParseResult<PhoneHome> {
+  const raw = {
+    vm: pick(params, 'vm'),
+    token: pick(query, 'token') ?? pick(body, 'token') ?? header,
+    instanceId: pick(body, 'instance_id') ?? pick(query, 'instance_id'),
+    hostname: pick(body, 'hostname') ?? pick(query, 'hostname'),
+  };
+  return phoneHomeSchema.safeParse(raw);
+}

@@ -1,0 +1,70 @@
+#!/usr/bin/env node
+// The bootshift worker process: runs the workflows and activities on the configured task queue and, by default, the
+// boot gateway that turns guests' phone-home requests into signals. Configuration comes from the environment, parsed
+// once (worker/config.ts); SIGINT/SIGTERM drain the worker and close the gateway.
+import { Runtime } from '@temporalio/worker';
+import { createLibvirtHypervisor } from '../activities/libvirt/libvirt-hypervisor';
+import type { Hypervisor } from '../activities/hypervisor';
+import { ConfigError, loadConfig, type WorkerConfig } from './config';
+import { connectTemporal } from './connect';
+import { createBootshiftWorker } from './create-worker';
+import { createBootSignaller } from './gateway/boot-signaller';
+import { phoneHomeUrl } from './gateway/phone-home-url';
+import { createGateway } from './gateway/server';
+import { createInventoryFile, readInventoryFile } from './inventory-file';
+import { createLogger, temporalLogger } from './logging';
+import { createSimulatedFleet } from './simulated-guests';
+import { createTokenSigner } from './tokens';
+
+async function main(config: WorkerConfig): Promise<void> {
+  const logger = createLogger(config.logLevel);
+  Runtime.install({ logger: temporalLogger(logger, 'INFO') });
+  const temporal = await connectTemporal(config.temporal);
+  const signer = createTokenSigner(config.gateway.secret);
+  const signalBoot = createBootSignaller(temporal.client);
+  const hypervisor: Hypervisor =
+    config.hypervisor === 'libvirt'
+      ? createLibvirtHypervisor()
+      : createSimulatedFleet(
+          { hosts: (await readInventoryFile(config.inventoryFile)).hosts, bootDurationMs: config.simulated.bootMs, migrationDurationMs: config.simulated.migrateMs },
+          signalBoot,
+          (err) => logger.warn({ err: String(err) }, 'simulated guest could not signal boot complete'),
+        );
+  const { worker } = await createBootshiftWorker({
+    connection: temporal.native,
+    client: temporal.client,
+    namespace: config.temporal.namespace,
+    taskQueue: config.temporal.taskQueue,
+    hypervisor,
+    inventory: createInventoryFile(config.inventoryFile),
+    bootCallback: { token: signer.tokenFor, url: (workflowId) => phoneHomeUrl(config.gateway.publicUrl, workflowId) },
+    ...(config.consoleDir && { consoleDir: config.consoleDir }),
+  });
+  const gateway = config.gateway.listen
+    ? await createGateway({ signer, signalBoot, rateLimitPerMinute: config.gateway.rateLimitPerMinute, logger })
+    : null;
+  if (gateway && config.gateway.listen) {
+    const address = await gateway.listen(config.gateway.listen);
+    logger.info({ address, publicUrl: config.gateway.publicUrl }, 'boot gateway listening');
+  }
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => worker.shutdown());
+  logger.info({ taskQueue: config.temporal.taskQueue, hypervisor: config.hypervisor, temporal: config.temporal.address }, 'worker running');
+  try {
+    await worker.run();
+  } finally {
+    await gateway?.close();
+    await temporal.close();
+  }
+}
+
+let config: WorkerConfig;
+try {
+  config = loadConfig();
+} catch (err) {
+  process.stderr.write(`${err instanceof ConfigError ? err.message : String(err)}\n`);
+  process.exit(2);
+}
+main(config).catch((err: unknown) => {
+  process.stderr.write(`bootshift worker failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+  process.exit(1);
+});

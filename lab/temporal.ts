@@ -7,6 +7,7 @@ import path from 'node:path';
 import { Connection } from '@temporalio/client';
 import { searchAttributeKeys } from '../workflows/messages';
 import { freePorts } from './free-port';
+import { stopProcesses } from './processes';
 import { registerSearchAttributes } from './temporal-search-attributes';
 import { toolPath } from './tools';
 import { waitFor } from './wait';
@@ -131,30 +132,8 @@ async function probe(address: string): Promise<boolean> {
   }
 }
 
-/** Stops a server by pid: SIGTERM, then SIGKILL if it has not gone after a grace period. */
-export async function killAndWait(pid: number, exited?: Exit, graceMs = 10_000): Promise<void> {
-  if (!isAlive(pid)) return;
-  process.kill(pid, 'SIGTERM');
-  const gone = exited ?? waitFor(async () => !isAlive(pid), { timeoutMs: graceMs, intervalMs: 100, what: `pid ${pid}` });
-  const timer = new Promise<'timeout'>((r) => setTimeout(() => r('timeout'), graceMs).unref());
-  if ((await Promise.race([gone.then(() => 'done' as const).catch(() => 'timeout' as const), timer])) === 'timeout') {
-    if (isAlive(pid)) process.kill(pid, 'SIGKILL');
-  }
-}
-
-export function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return !isZombie(pid);
-  } catch {
-    return false;
-  }
-}
-
-function isZombie(pid: number): boolean {
-  try {
-    return /\) Z /.test(readFileSync(`/proc/${pid}/stat`, 'utf8'));
-  } catch {
-    return false;
-  }
+/** Stops a server this process started: SIGTERM, then SIGKILL if it has not gone after a grace period. */
+async function killAndWait(pid: number, exited: Exit): Promise<void> {
+  await stopProcesses([pid]);
+  await exited;
 }

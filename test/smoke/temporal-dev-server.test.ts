@@ -3,7 +3,8 @@
 import { randomUUID } from 'node:crypto';
 import { Client, Connection } from '@temporalio/client';
 import { NativeConnection, Worker } from '@temporalio/worker';
-import { startDevServer, isAlive, type DevServer } from '../../lab/temporal';
+import { isRunning as isAlive } from '../../lab/processes';
+import { startDevServer, type DevServer } from '../../lab/temporal';
 import { toolPath } from '../../lab/tools';
 import * as activities from './hello-activities';
 import { helloWorkflow } from './hello-workflow';

@@ -1,0 +1,134 @@
+// The embedded environment: a Temporal dev server (with its Web UI), the lab's libvirt hosts, and the bootshift
+// worker with its boot gateway, all local. `bootshift dev up/down`, the main job and the end-to-end tests start it
+// here; everything it starts is recorded in <stateDir>/env.json so `down` stops exactly that, even from another
+// process.
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { stringify } from 'yaml';
+import { freePort } from './free-port';
+import { startLab, stopLab } from './hosts';
+import { commandLine, stopProcesses } from './processes';
+import { startDevServer } from './temporal';
+import { startWorkerProcess } from './worker-process';
+
+export interface DevEnvOptions {
+  stateDir: string;
+  /** Short path for the lab's sockets; default /tmp/bs-<random>. */
+  labDir?: string;
+  boot?: number;
+  settle?: number;
+  ui?: boolean;
+  hypervisor?: 'libvirt' | 'simulated';
+  /** Keep running after this process exits (`dev up`). */
+  detached?: boolean;
+  /** Keep Temporal's state in <stateDir>/temporal.db across restarts. */
+  persistent?: boolean;
+  workerEnv?: Record<string, string>;
+}
+
+export interface DevEnvRecord {
+  stateDir: string;
+  taskQueue: string;
+  fleet: string;
+  inventoryFile: string;
+  consoleDir: string;
+  labDir: string | null;
+  temporal: { address: string; uiUrl: string | null; pid: number; binary: string; ports: { grpc: number; ui: number; http: number; metrics: number } };
+  worker: { pid: number; gatewayUrl: string; gatewayPort: number; logFile: string };
+}
+
+export const envFile = (stateDir: string) => path.join(stateDir, 'env.json');
+
+export function readDevEnv(stateDir: string): DevEnvRecord | undefined {
+  const file = envFile(stateDir);
+  return existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as DevEnvRecord) : undefined;
+}
+
+export async function startDevEnv(opts: DevEnvOptions): Promise<DevEnvRecord> {
+  const stateDir = path.resolve(opts.stateDir);
+  await stopDevEnv(stateDir);
+  mkdirSync(stateDir, { recursive: true });
+  const secretFile = gatewaySecret(stateDir);
+  const temporal = await startDevServer({
+    ui: opts.ui ?? true,
+    logFile: path.join(stateDir, 'temporal.log'),
+    detached: opts.detached ?? false,
+    ...(opts.persistent && { dbFile: path.join(stateDir, 'temporal.db') }),
+  });
+  const record: Partial<DevEnvRecord> = {
+    stateDir,
+    taskQueue: 'bootshift',
+    labDir: null,
+    temporal: { address: temporal.address, uiUrl: temporal.uiUrl ?? null, pid: temporal.pid, binary: temporal.binary, ports: temporal.ports },
+  };
+  save(stateDir, record);
+  try {
+    const hosts = await startHosts(stateDir, opts);
+    Object.assign(record, hosts);
+    save(stateDir, record);
+    const gatewayPort = await freePort();
+    const logFile = path.join(stateDir, 'worker.log');
+    const worker = await startWorkerProcess({
+      temporalAddress: temporal.address,
+      taskQueue: record.taskQueue!,
+      inventoryFile: hosts.inventoryFile,
+      hypervisor: opts.hypervisor ?? 'libvirt',
+      gatewayPort,
+      secretFile,
+      logFile,
+      consoleDir: hosts.consoleDir,
+      detached: opts.detached ?? false,
+      ...(opts.workerEnv && { extraEnv: opts.workerEnv }),
+    });
+    record.worker = { pid: worker.pid, gatewayUrl: worker.gatewayUrl, gatewayPort, logFile };
+    save(stateDir, record);
+    return record as DevEnvRecord;
+  } catch (err) {
+    await stopDevEnv(stateDir);
+    throw err;
+  }
+}
+
+async function startHosts(stateDir: string, opts: DevEnvOptions): Promise<Pick<DevEnvRecord, 'fleet' | 'inventoryFile' | 'consoleDir' | 'labDir'>> {
+  const boot = opts.boot ?? 2;
+  const settle = opts.settle ?? 1;
+  if ((opts.hypervisor ?? 'libvirt') === 'simulated') {
+    const inventoryFile = path.join(stateDir, 'inventory.yaml');
+    const hosts = [...Array(boot + settle).keys()].map((i) => {
+      const pool = i < boot ? 'boot' : 'settle';
+      const name = `${pool}-${i < boot ? i + 1 : i - boot + 1}`;
+      return { name, uri: `test:///simulated/${name}`, cpus: 1, memoryMiB: 1024, pool, ...(pool === 'settle' && { cpuAllocationRatio: 4 }) };
+    });
+    writeFileSync(inventoryFile, stringify({ fleet: 'lab', hosts }));
+    return { fleet: 'lab', inventoryFile, consoleDir: path.join(stateDir, 'consoles'), labDir: null };
+  }
+  const labDir = opts.labDir ?? `/tmp/bs-${randomBytes(3).toString('hex')}`;
+  const lab = await startLab({ dir: labDir, boot, settle });
+  const consoleDir = path.join(lab.sharedDir, 'consoles');
+  mkdirSync(consoleDir, { recursive: true });
+  return { fleet: 'lab', inventoryFile: lab.inventoryPath, consoleDir, labDir: lab.dir };
+}
+
+/** Stops what `startDevEnv` recorded in stateDir (worker, lab, Temporal), checking each pid is still ours. */
+export async function stopDevEnv(stateDir: string): Promise<boolean> {
+  const record = readDevEnv(stateDir) as Partial<DevEnvRecord> | undefined;
+  if (!record) return false;
+  const ours = (pid: number | undefined, marker: string | undefined) => (pid && marker && commandLine(pid).includes(marker) ? [pid] : []);
+  await stopProcesses(ours(record.worker?.pid, path.join('lib', 'worker', 'main.js')), 30_000);
+  if (record.labDir) await stopLab(record.labDir);
+  await stopProcesses(ours(record.temporal?.pid, record.temporal?.binary));
+  rmSync(envFile(stateDir), { force: true });
+  return true;
+}
+
+function save(stateDir: string, record: Partial<DevEnvRecord>): void {
+  writeFileSync(envFile(stateDir), `${JSON.stringify(record, null, 2)}\n`);
+}
+
+/** The gateway's HMAC key: random, kept in the state dir with owner-only permissions, never printed. */
+function gatewaySecret(stateDir: string): string {
+  const file = path.join(stateDir, 'gateway.secret');
+  if (!existsSync(file)) writeFileSync(file, randomBytes(48).toString('base64url'), { mode: 0o600 });
+  return file;
+}

@@ -1,0 +1,92 @@
+// bootshift's real worker (real workflows, real activities, real ledger workflow) on a real dev server, with the
+// simulated hypervisor underneath (named as such) so workflow tests can boot, fail and migrate VMs in seconds.
+import { randomUUID } from 'node:crypto';
+import type { WorkflowHandleWithFirstExecutionRunId } from '@temporalio/client';
+import type { Worker } from '@temporalio/worker';
+import { parseInventory, type Inventory, type VmSpecInput } from '../../domain';
+import type { SimulatedHypervisor } from '../../activities/simulated-hypervisor';
+import type { InventoryPort } from '../../activities/ports';
+import { createBootshiftWorker } from '../../worker/create-worker';
+import { createBootSignaller } from '../../worker/gateway/boot-signaller';
+import { createSimulatedFleet } from '../../worker/simulated-guests';
+import type { TemporalLedger } from '../../worker/temporal-ledger';
+import { provisionVm } from '../../workflows/provision-vm';
+import type { ProvisionVmInput } from '../../workflows/types';
+import { uniqueId, workflowBundle, type TemporalEnv } from './temporal-env';
+
+export interface SimHost {
+  name: string;
+  pool: 'boot' | 'settle';
+  cpus: number;
+}
+
+export interface SimulatedBootshift {
+  fleet: string;
+  taskQueue: string;
+  inventory: Inventory;
+  hypervisor: SimulatedHypervisor;
+  worker: Worker;
+  ledger: TemporalLedger;
+  /** A valid VM request for this fleet; override what the test cares about. */
+  vmInput(name: string, spec?: Partial<VmSpecInput>): ProvisionVmInput;
+  start(input: ProvisionVmInput): Promise<WorkflowHandleWithFirstExecutionRunId<typeof provisionVm>>;
+}
+
+export async function startSimulatedBootshift(
+  env: TemporalEnv,
+  opts: { hosts: SimHost[]; bootMs?: number; migrateMs?: number; signalBoots?: boolean; ledgerHistoryLimit?: number },
+): Promise<SimulatedBootshift> {
+  const fleet = uniqueId('fleet');
+  const taskQueue = uniqueId('bootshift');
+  const inventory = parseInventory({
+    fleet,
+    hosts: opts.hosts.map((h) => ({ ...h, uri: `test:///sim/${fleet}/${h.name}`, memoryMiB: 65536 })),
+  });
+  const port: InventoryPort = {
+    load: async () => inventory,
+    host: async (_fleet, name) => {
+      const host = inventory.hosts.find((h) => h.name === name);
+      if (!host) throw new Error(`unknown host ${name}`);
+      return host;
+    },
+  };
+  const signalBoot = createBootSignaller(env.client);
+  const hypervisor = createSimulatedFleet(
+    { hosts: inventory.hosts, bootDurationMs: opts.bootMs ?? 200, migrationDurationMs: opts.migrateMs ?? 300, progressIntervalMs: 100 },
+    opts.signalBoots === false ? async () => undefined : signalBoot,
+  );
+  const { worker, ledger } = await createBootshiftWorker({
+    connection: env.nativeConnection,
+    client: env.client,
+    namespace: env.server.namespace,
+    taskQueue,
+    hypervisor,
+    inventory: port,
+    bootCallback: { token: () => 'simulated-token', url: () => 'http://10.0.2.2:9/v1/phone-home/simulated' },
+    workflowBundle: await workflowBundle(require.resolve('../../workflows')),
+    ...(opts.ledgerHistoryLimit && { ledgerHistoryLimit: opts.ledgerHistoryLimit }),
+  });
+  return {
+    fleet,
+    taskQueue,
+    inventory,
+    hypervisor,
+    worker,
+    ledger,
+    vmInput: (name, spec = {}) => ({
+      vmId: `vm/test/${fleet}/${name}`,
+      spec: {
+        name,
+        vcpus: 1,
+        memoryMiB: 128,
+        image: { kind: 'kernel', kernel: '/boot/vmlinuz', initrd: '/boot/initrd.img' },
+        fleet,
+        bootTimeoutSeconds: 60,
+        ...spec,
+      } as ProvisionVmInput['spec'],
+    }),
+    start: (input) => env.client.workflow.start(provisionVm, { taskQueue, workflowId: input.vmId, args: [input] }),
+  };
+}
+
+export const randomName = (prefix: string) => `${prefix}-${randomUUID().slice(0, 6)}`;

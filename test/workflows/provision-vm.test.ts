@@ -1,0 +1,163 @@
+// provisionVm and decommissionVm on a real dev server with the simulated hypervisor: the happy path, a boot timeout,
+// a failing migration that moves on to another settle host, one with no host left, and cancellation mid-migration.
+// After each, the ledger and the hypervisor must agree on where every VM is (or that it is gone).
+import { WorkflowFailedError } from '@temporalio/client';
+import { ApplicationFailure, CancelledFailure } from '@temporalio/common';
+import type { SimulatedSnapshot } from '../../activities/simulated-hypervisor';
+import { domainNameFor } from '../../domain/vm-ids';
+import { decommissionVm } from '../../workflows/decommission-vm';
+import { getStatusQuery, waitForPhaseUpdate } from '../../workflows/messages';
+import type { ProvisionVmResult } from '../../workflows/types';
+import { startSimulatedBootshift, type SimHost } from '../helpers/simulated-bootshift';
+import { recordHistory } from '../helpers/record-history';
+import { startTemporalEnv, type TemporalEnv } from '../helpers/temporal-env';
+
+jest.setTimeout(300_000);
+
+let env: TemporalEnv;
+beforeAll(async () => {
+  env = await startTemporalEnv();
+});
+afterAll(async () => env?.close());
+
+const hosts = (...settle: string[]): SimHost[] => [
+  { name: 'boot-1', pool: 'boot', cpus: 2 },
+  { name: 'boot-2', pool: 'boot', cpus: 2 },
+  ...settle.map((name): SimHost => ({ name, pool: 'settle', cpus: 2 })),
+];
+
+function domainsOn(snapshot: SimulatedSnapshot, domain: string): string[] {
+  return Object.entries(snapshot).flatMap(([host, h]) => (h.domains.some((d) => d.name === domain) ? [host] : []));
+}
+
+async function failureOf(promise: Promise<unknown>): Promise<Error | undefined> {
+  try {
+    await promise;
+    return undefined;
+  } catch (err) {
+    return err instanceof WorkflowFailedError ? err.cause : (err as Error);
+  }
+}
+
+test('happy path: boots on an undersubscribed host, settles on the oversubscribed one, ledger agrees; decommission cleans up', async () => {
+  const bs = await startSimulatedBootshift(env, { hosts: hosts('settle-1') });
+  await bs.worker.runUntil(async () => {
+    const input = bs.vmInput('web');
+    const handle = await bs.start(input);
+    const result: ProvisionVmResult = await handle.result();
+    expect(result).toMatchObject({ settled: true, host: 'settle-1', settleHost: 'settle-1', bootSource: 'guest' });
+    expect(['boot-1', 'boot-2']).toContain(result.bootHost);
+    expect(result.bootMs).toBeGreaterThanOrEqual(150);
+
+    const status = await handle.query(getStatusQuery);
+    expect(status.phase).toBe('settled');
+    expect(status.timings.settledAt).toBeGreaterThanOrEqual(status.timings.bootedAt!);
+    const sa = (await handle.describe()).typedSearchAttributes;
+    expect(sa.getAll().map((p) => [p.key.name, p.value])).toEqual(
+      expect.arrayContaining([['VmName', 'web'], ['VmPhase', 'settled'], ['VmHost', 'settle-1'], ['SettleHost', 'settle-1']]),
+    );
+
+    expect(domainsOn(bs.hypervisor.snapshot(), result.domainName)).toEqual(['settle-1']);
+    const snap = await bs.ledger.snapshot(bs.fleet);
+    expect(snap.hosts.find((h) => h.name === 'settle-1')!.vms).toEqual([input.vmId]);
+    expect(snap.hosts.filter((h) => h.pool === 'boot').every((h) => h.vms.length === 0)).toBe(true);
+
+    const gone = await env.client.workflow.execute(decommissionVm, {
+      taskQueue: bs.taskQueue,
+      workflowId: `${input.vmId}/decommission`,
+      args: [{ vmId: input.vmId, provisionWorkflowId: input.vmId, fleet: bs.fleet }],
+    });
+    expect(gone.destroyedOn).toEqual(['settle-1']);
+    expect(domainsOn(bs.hypervisor.snapshot(), result.domainName)).toEqual([]);
+    expect((await bs.ledger.snapshot(bs.fleet)).counts.vms).toBe(0);
+  });
+});
+
+test('waitForPhase("booted") answers once the guest has said so, before the migration ends', async () => {
+  const bs = await startSimulatedBootshift(env, { hosts: hosts('settle-1'), migrateMs: 3000 });
+  await bs.worker.runUntil(async () => {
+    const handle = await bs.start(bs.vmInput('early'));
+    const status = await handle.executeUpdate(waitForPhaseUpdate, { args: [{ phase: 'booted' }] });
+    expect(status.timings.bootedAt).toBeDefined();
+    expect(status.phase === 'booting' || status.phase === 'migrating').toBe(true);
+    expect((await handle.result()).settled).toBe(true);
+  });
+});
+
+test('boot timeout: the domain is destroyed and undefined, the slot released, and the failure says so', async () => {
+  const bs = await startSimulatedBootshift(env, { hosts: hosts('settle-1'), signalBoots: false });
+  await bs.worker.runUntil(async () => {
+    const input = bs.vmInput('silent', { bootTimeoutSeconds: 10 });
+    const handle = await bs.start(input);
+    const failure = await failureOf(handle.result());
+    expect(failure).toBeInstanceOf(ApplicationFailure);
+    expect((failure as ApplicationFailure).type).toBe('BootTimeout');
+    expect(failure!.message).toMatch(/did not report boot complete within 10s/);
+    expect(domainsOn(bs.hypervisor.snapshot(), domainNameFor(input.vmId))).toEqual([]);
+    expect((await bs.ledger.snapshot(bs.fleet)).counts.vms).toBe(0);
+    expect((await handle.query(getStatusQuery)).phase).toBe('failed');
+    await recordHistory('sim-provision-boot-timeout', handle);
+  });
+});
+
+test('a migration that keeps failing moves on to another settle host', async () => {
+  const bs = await startSimulatedBootshift(env, { hosts: hosts('settle-a', 'settle-b') });
+  // Both settle hosts are empty and equal; best fit breaks the tie by name, so settle-a is tried first.
+  bs.hypervisor.failNextMigrations('settle-a', 100);
+  await bs.worker.runUntil(async () => {
+    const input = bs.vmInput('stubborn');
+    const handle = await bs.start(input);
+    const result = await handle.result();
+    await recordHistory('sim-provision-failover', handle);
+    expect(result).toMatchObject({ settled: true, host: 'settle-b' });
+    expect(result.migrationAttempts.map((a) => a.host)).toEqual(['settle-a']);
+    expect(domainsOn(bs.hypervisor.snapshot(), result.domainName)).toEqual(['settle-b']);
+    const snap = await bs.ledger.snapshot(bs.fleet);
+    expect(snap.hosts.find((h) => h.name === 'settle-a')!.vms).toEqual([]);
+    expect(snap.hosts.find((h) => h.name === 'settle-b')!.vms).toEqual([input.vmId]);
+  });
+});
+
+test('with no settle host left, the VM keeps running on its boot host and the result says so', async () => {
+  const bs = await startSimulatedBootshift(env, { hosts: hosts('settle-1') });
+  bs.hypervisor.failNextMigrations('settle-1', 100);
+  await bs.worker.runUntil(async () => {
+    const input = bs.vmInput('stranded');
+    const handle = await bs.start(input);
+    const result = await handle.result();
+    expect(result).toMatchObject({ settled: false, host: result.bootHost, settleHost: null });
+    expect(result.note).toMatch(/kept running on boot host/);
+    expect(domainsOn(bs.hypervisor.snapshot(), result.domainName)).toEqual([result.bootHost]);
+    const snap = await bs.ledger.snapshot(bs.fleet);
+    expect(snap.hosts.find((h) => h.name === result.bootHost)!.vms).toEqual([input.vmId]);
+    expect(snap.counts.settleReserved + snap.counts.committed).toBe(0);
+    expect((await handle.query(getStatusQuery)).phase).toBe('unsettled');
+    await recordHistory('sim-provision-unsettled', handle);
+  });
+});
+
+test('cancellation during migration aborts the migration, destroys the VM and releases both slots', async () => {
+  const bs = await startSimulatedBootshift(env, { hosts: hosts('settle-1'), migrateMs: 60_000 });
+  await bs.worker.runUntil(async () => {
+    const input = bs.vmInput('cancelled');
+    const handle = await bs.start(input);
+    await handle.executeUpdate(waitForPhaseUpdate, { args: [{ phase: 'migrating' }] });
+    await handle.cancel();
+    const failure = await failureOf(handle.result());
+    expect(failure).toBeInstanceOf(CancelledFailure);
+    expect(domainsOn(bs.hypervisor.snapshot(), domainNameFor(input.vmId))).toEqual([]);
+    expect((await bs.ledger.snapshot(bs.fleet)).counts.vms).toBe(0);
+    await recordHistory('sim-provision-cancelled', handle);
+  });
+});
+
+test('an invalid spec fails at once with the field and the rule, and reserves nothing', async () => {
+  const bs = await startSimulatedBootshift(env, { hosts: hosts('settle-1') });
+  await bs.worker.runUntil(async () => {
+    const input = bs.vmInput('bad', { vcpus: 0 });
+    const failure = await failureOf((await bs.start(input)).result());
+    expect((failure as ApplicationFailure).type).toBe('InvalidVmSpec');
+    expect(failure!.message).toMatch(/vcpus: must be an integer from 1 to 64/);
+    expect(Object.values(bs.hypervisor.snapshot()).every((h) => h.domains.length === 0)).toBe(true);
+  });
+});

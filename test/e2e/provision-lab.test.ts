@@ -1,0 +1,93 @@
+// End to end on real parts: the dev server, a lab of 2 boot hosts + 1 settle host, and the worker process with the
+// libvirt adapter and the boot gateway. Three real guests are provisioned at once (boot capacity is 2, so one
+// queues), each phones home through the gateway, is live-migrated and must end `running (migrated)` on the settle
+// host, gone from the boot hosts, with the ledger agreeing with libvirt. Set RECORD_HISTORIES=1 to save the histories
+// for the replay tests.
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { Client, Connection } from '@temporalio/client';
+import { startDevEnv, stopDevEnv, type DevEnvRecord } from '../../lab/dev-env';
+import { guestImage } from '../../lab/guest-image';
+import { readInventory } from '../helpers/inventory';
+import { virshLines } from '../helpers/virsh';
+import { decommissionVm } from '../../workflows/decommission-vm';
+import { getLedgerSnapshotQuery } from '../../workflows/messages';
+import { provisionVm } from '../../workflows/provision-vm';
+import type { ProvisionVmInput } from '../../workflows/types';
+import { eventTypeNames } from '../helpers/history';
+import { recordHistory } from '../helpers/record-history';
+
+jest.setTimeout(900_000);
+
+let env: DevEnvRecord;
+let client: Client;
+let connection: Connection;
+
+beforeAll(async () => {
+  env = await startDevEnv({ stateDir: mkdtempSync(path.join(tmpdir(), 'bootshift-e2e-')), ui: false });
+  connection = await Connection.connect({ address: env.temporal.address });
+  client = new Client({ connection });
+});
+
+afterAll(async () => {
+  await connection?.close();
+  if (env) await stopDevEnv(env.stateDir);
+});
+
+function vmInput(name: string): ProvisionVmInput {
+  const { kernel, initrd } = guestImage();
+  return {
+    vmId: `vm/e2e/lab/${name}`,
+    spec: { name, vcpus: 1, memoryMiB: 128, image: { kind: 'kernel', kernel, initrd }, bootTimeoutSeconds: 600, waitFor: 'settled', fleet: env.fleet },
+  };
+}
+
+test('three guests boot on the boot hosts, phone home through the gateway and settle on the settle host', async () => {
+  const inputs = ['alpha', 'beta', 'gamma'].map(vmInput);
+  const handles = await Promise.all(
+    inputs.map((input) => client.workflow.start(provisionVm, { taskQueue: env.taskQueue, workflowId: input.vmId, args: [input] })),
+  );
+  const results = await Promise.all(handles.map((h) => h.result()));
+  const hosts = readInventory(env.inventoryFile);
+  const uri = (name: string) => hosts.find((h) => h.name === name)!.uri;
+
+  for (const result of results) {
+    expect(result).toMatchObject({ settled: true, host: 'settle-1', bootSource: 'guest' });
+    expect(['boot-1', 'boot-2']).toContain(result.bootHost);
+    expect((await virshLines(uri('settle-1'), ['domstate', '--reason', result.domainName]))[0]).toBe('running (migrated)');
+    for (const boot of ['boot-1', 'boot-2']) expect(await virshLines(uri(boot), ['list', '--all', '--name'])).not.toContain(result.domainName);
+  }
+  // Boot capacity is two VMs, so the third waited in the ledger's queue for a slot.
+  expect(results.filter((r) => r.queuedMs > 0).length).toBeGreaterThanOrEqual(1);
+
+  const ledger = await client.workflow.getHandle(`fleet/${env.fleet}`).query(getLedgerSnapshotQuery);
+  expect(ledger.hosts.find((h) => h.name === 'settle-1')!.vms.sort()).toEqual(inputs.map((i) => i.vmId).sort());
+  expect(ledger.hosts.filter((h) => h.pool === 'boot').flatMap((h) => h.vms)).toEqual([]);
+  expect((await virshLines(uri('settle-1'), ['list', '--name'])).sort()).toEqual(results.map((r) => r.domainName).sort());
+
+  for (const handle of handles) {
+    const history = await handle.fetchHistory();
+    const signal = (history.events ?? []).find((e) => e.workflowExecutionSignaledEventAttributes?.signalName === 'bootComplete');
+    const payload = signal!.workflowExecutionSignaledEventAttributes!.input!.payloads![0]!.data!;
+    const event = JSON.parse(Buffer.from(payload).toString()) as { source: string; detail: Record<string, string> };
+    // The signal that moved the VM on came from the guest itself, through the gateway.
+    expect(event).toMatchObject({ source: 'guest', detail: { via: 'gateway' } });
+    expect(eventTypeNames(history)).toContain('EVENT_TYPE_UPSERT_WORKFLOW_SEARCH_ATTRIBUTES');
+    await recordHistory(`lab-provision-${handle.workflowId.split('/').pop()}`, handle);
+  }
+
+  for (const input of inputs) {
+    const handle = await client.workflow.start(decommissionVm, {
+      taskQueue: env.taskQueue,
+      workflowId: `${input.vmId}/decommission`,
+      args: [{ vmId: input.vmId, provisionWorkflowId: input.vmId, fleet: env.fleet }],
+    });
+    expect((await handle.result()).destroyedOn).toEqual(['settle-1']);
+    await recordHistory(`lab-decommission-${input.spec.name}`, handle);
+  }
+  expect(await virshLines(uri('settle-1'), ['list', '--all', '--name'])).toEqual([]);
+  const after = await client.workflow.getHandle(`fleet/${env.fleet}`).query(getLedgerSnapshotQuery);
+  expect(after.counts.vms).toBe(0);
+  await recordHistory('lab-fleet-ledger', client.workflow.getHandle(`fleet/${env.fleet}`));
+});

@@ -1,0 +1,43 @@
+// How a Pulumi program reaches bootshift's Temporal: stack config (`bootshift:*`) first, then the environment, read
+// once per program. The result travels to the provider process as an input of each VirtualMachine (the provider runs
+// elsewhere and sees neither), with the TLS key wrapped as a secret so it never lands in state in clear.
+import { readFileSync } from 'node:fs';
+import * as pulumi from '@pulumi/pulumi';
+
+export interface ConnectionSettings {
+  address: string;
+  namespace: string;
+  taskQueue: string;
+  /** Base URL of the Temporal Web UI, for links in outputs. */
+  uiUrl?: string;
+  tls?: { certPem?: string; keyPem?: string; caPem?: string; serverName?: string };
+}
+
+let cached: pulumi.Output<ConnectionSettings> | undefined;
+
+export function connectionSettings(): pulumi.Output<ConnectionSettings> {
+  if (cached) return cached;
+  const config = new pulumi.Config('bootshift');
+  const env = process.env;
+  const read = (file: string | undefined) => (file ? readFileSync(file, 'utf8') : undefined);
+  const certPem = config.get('tlsCert') ?? read(env.TEMPORAL_TLS_CERT);
+  const caPem = config.get('tlsCa') ?? read(env.TEMPORAL_TLS_CA);
+  const serverName = config.get('tlsServerName') ?? env.TEMPORAL_TLS_SERVER_NAME;
+  const keyPem = config.getSecret('tlsKey') ?? (env.TEMPORAL_TLS_KEY ? pulumi.secret(read(env.TEMPORAL_TLS_KEY)!) : undefined);
+  const plain = {
+    address: config.get('temporalAddress') ?? env.TEMPORAL_ADDRESS ?? '127.0.0.1:7233',
+    namespace: config.get('namespace') ?? env.TEMPORAL_NAMESPACE ?? 'default',
+    taskQueue: config.get('taskQueue') ?? env.BOOTSHIFT_TASK_QUEUE ?? 'bootshift',
+    uiUrl: config.get('temporalUiUrl') ?? env.BOOTSHIFT_TEMPORAL_UI,
+  };
+  const hasTls = certPem || caPem || keyPem || serverName;
+  cached = pulumi.output(keyPem ?? '').apply((key) => ({
+    ...dropUndefined(plain),
+    ...(hasTls && { tls: dropUndefined({ certPem, caPem, serverName, keyPem: key || undefined }) }),
+  }));
+  return cached;
+}
+
+function dropUndefined<T extends object>(value: T): T {
+  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as T;
+}

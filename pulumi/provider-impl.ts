@@ -1,0 +1,104 @@
+// What the VirtualMachine dynamic provider does, as plain functions the serialized provider shell requires by package
+// name in the provider process (see provider.ts): check with the domain schema, diff (size/image replace, host never
+// drifts), create = start or re-attach to provisionVm and wait, read = ask the workflow, delete = decommissionVm.
+import { WorkflowFailedError, WorkflowNotFoundError } from '@temporalio/client';
+import { isDeepStrictEqual } from 'node:util';
+import { getStatusQuery, waitForPhaseUpdate } from '../workflows/messages';
+import type { decommissionVm } from '../workflows/decommission-vm';
+import type { ProvisionVmResult, VmStatus } from '../workflows/types';
+import { REPLACE_KEYS, checkInputs, specOf, workflowIdOf, type ProviderInputs } from './provider-inputs';
+import {
+  decommissionIdOf,
+  outputsFromResult,
+  outputsFromStatus,
+  startOrAttach,
+  uiLink,
+  withClient,
+  type VmOutputs,
+} from './provider-temporal';
+
+type State = ProviderInputs & VmOutputs;
+
+export async function check(_olds: Record<string, unknown>, news: Record<string, unknown>) {
+  return checkInputs(news);
+}
+
+export async function diff(_id: string, olds: State, news: ProviderInputs) {
+  const replaces = REPLACE_KEYS.filter((k) => !isDeepStrictEqual(olds[k], news[k]));
+  const others = (['bootTimeoutSeconds', 'waitFor', 'connection'] as const).filter((k) => !isDeepStrictEqual(olds[k], news[k]));
+  // Same name means same workflow id and same libvirt domain name: the old VM must be gone before the new one starts.
+  return { changes: replaces.length + others.length > 0, replaces: [...replaces], deleteBeforeReplace: true, stables: ['workflowId'] };
+}
+
+export async function create(inputs: ProviderInputs): Promise<{ id: string; outs: State }> {
+  const workflowId = workflowIdOf(inputs);
+  return withClient(inputs.connection, async (client) => {
+    const handle = await startOrAttach(client, inputs.connection.taskQueue, workflowId, { vmId: workflowId, spec: specOf(inputs) });
+    const { runId } = await handle.describe();
+    const base = { workflowId, runId, temporalUiUrl: uiLink(inputs.connection, workflowId, runId) };
+    try {
+      const outputs =
+        inputs.waitFor === 'booted'
+          ? outputsFromStatus(base, await handle.executeUpdate(waitForPhaseUpdate, { args: [{ phase: 'booted' }] }))
+          : outputsFromResult(base, await handle.result());
+      return { id: workflowId, outs: { ...inputs, ...outputs } };
+    } catch (err) {
+      throw await createFailure(err, { ...inputs, ...base }, () => handle.query(getStatusQuery));
+    }
+  });
+}
+
+/** A failed provisioning that left a VM behind becomes a partial create, so `pulumi destroy` can still clean it up. */
+async function createFailure(
+  err: unknown,
+  state: ProviderInputs & Pick<VmOutputs, 'workflowId' | 'runId' | 'temporalUiUrl'>,
+  status: () => Promise<VmStatus>,
+): Promise<Error> {
+  const cause = err instanceof WorkflowFailedError ? (err.cause ?? err) : err;
+  const message = `VM ${state.name}: ${cause instanceof Error ? cause.message : String(cause)}` + (state.temporalUiUrl ? ` (history: ${state.temporalUiUrl})` : '');
+  const left = await status().catch(() => undefined);
+  if (left && left.leftovers.length > 0) {
+    return Object.assign(new Error(`${message}; left behind: ${left.leftovers.join(', ')}`), {
+      id: state.workflowId,
+      properties: { ...state, ...outputsFromStatus(state, left) },
+      reasons: [message],
+    });
+  }
+  return new Error(message);
+}
+
+export async function read(id: string, props: State): Promise<{ id: string; props: State }> {
+  return withClient(props.connection, async (client) => {
+    const handle = client.workflow.getHandle(id);
+    try {
+      const { runId, status } = await handle.describe();
+      const base = { workflowId: id, runId, temporalUiUrl: uiLink(props.connection, id, runId) };
+      const outputs =
+        status.name === 'COMPLETED'
+          ? outputsFromResult(base, (await handle.result()) as ProvisionVmResult)
+          : outputsFromStatus(base, await handle.query(getStatusQuery));
+      return { id, props: { ...props, ...outputs } };
+    } catch (err) {
+      // Past the namespace's retention the history is gone; what Pulumi last saw is all there is to say.
+      if (err instanceof WorkflowNotFoundError) return { id, props };
+      throw err;
+    }
+  });
+}
+
+export async function update(_id: string, olds: State, news: ProviderInputs): Promise<{ outs: State }> {
+  // Only settings that matter at creation time (timeouts, what to wait for, how to connect) changed.
+  return { outs: { ...olds, ...news } };
+}
+
+export async function remove(id: string, props: State): Promise<void> {
+  await withClient(props.connection, (client) =>
+    client.workflow.execute<typeof decommissionVm>('decommissionVm', {
+      taskQueue: props.connection.taskQueue,
+      workflowId: decommissionIdOf(id),
+      args: [{ vmId: id, provisionWorkflowId: id, fleet: props.fleet }],
+      workflowIdConflictPolicy: 'USE_EXISTING',
+      workflowIdReusePolicy: 'ALLOW_DUPLICATE',
+    }),
+  );
+}

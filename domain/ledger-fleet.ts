@@ -5,11 +5,11 @@ import type { AdmittedBoot, DrainHostResult, HostRecord, LedgerState, ResyncResu
 import type { DrainHostInput } from './ledger-inputs';
 import { placeOn } from './ledger-store';
 import { pickBootHost } from './placement';
-import { getOwn } from './records';
+import { findHost, getOwn, setHosts } from './records';
 import { emptyUsage } from './usage';
 
 export function drainHost(state: LedgerState, input: DrainHostInput): DrainHostResult {
-  const host = getOwn(state.hosts, input.host);
+  const host = findHost(state, input.host);
   if (host === undefined) return { status: 'unknown', host: input.host };
   if (host.state === 'active') host.state = 'draining';
   return { status: host.state === 'down' ? 'down' : 'draining', host: input.host };
@@ -25,26 +25,25 @@ export function resyncInventory(state: LedgerState, inventory: Inventory): Resyn
     return { status: 'rejected', reason: `inventory is for fleet "${inventory.fleet}", not "${state.fleet}"` };
   }
   const result = { status: 'resynced' as const, added: [] as string[], updated: [] as string[], removed: [] as string[], markedDown: [] as string[] };
-  state.policy = { ...inventory.policy };
-  const listed = new Set<string>();
-  for (const host of inventory.hosts) {
-    listed.add(host.name);
-    const known = getOwn(state.hosts, host.name);
+  const hosts = inventory.hosts.map((host): HostRecord => {
+    const known = findHost(state, host.name);
     const next: HostRecord = { ...host, labels: { ...host.labels }, usage: known?.usage ?? emptyUsage() };
     if (known === undefined) result.added.push(host.name);
     else if (!sameConfig(known, next)) result.updated.push(host.name);
-    state.hosts[host.name] = next;
-  }
-  for (const [name, host] of Object.entries(state.hosts)) {
-    if (listed.has(name)) continue;
+    return next;
+  });
+  const listed = new Set(inventory.hosts.map((host) => host.name));
+  for (const host of state.hosts) {
+    if (listed.has(host.name)) continue;
     if (host.usage.vms === 0) {
-      delete state.hosts[name];
-      result.removed.push(name);
-    } else if (host.state !== 'down') {
-      host.state = 'down';
-      result.markedDown.push(name);
+      result.removed.push(host.name);
+      continue;
     }
+    if (host.state !== 'down') result.markedDown.push(host.name);
+    hosts.push({ ...host, state: 'down' });
   }
+  state.policy = { ...inventory.policy };
+  setHosts(state, hosts);
   return result;
 }
 
@@ -54,7 +53,7 @@ export function admitQueued(state: LedgerState): AdmittedBoot[] {
   for (let head = state.queue[0]; head !== undefined; head = state.queue[0]) {
     const reservation = getOwn(state.reservations, head);
     if (reservation === undefined) throw new Error(`ledger invariant: queued reservation "${head}" is unknown`);
-    const host = pickBootHost(Object.values(state.hosts), state.policy, reservation);
+    const host = pickBootHost(state.hosts, state.policy, reservation);
     if (host === undefined) break;
     state.queue.shift();
     placeOn(state, reservation, host);

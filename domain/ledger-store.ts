@@ -1,7 +1,7 @@
 // Low-level moves on ledger state shared by the transitions: remembering results for idempotency, and placing or
 // removing a reservation while keeping the per-host counters and the per-VM slots in step.
 import type { AppliedResult, LedgerState, Reservation } from './ledger-types';
-import { getOwn } from './records';
+import { findHost, getOwn } from './records';
 import { addUsage, removeUsage } from './usage';
 
 export function recall<T extends AppliedResult>(state: LedgerState, key: string): T | undefined {
@@ -14,7 +14,7 @@ export function remember<T extends AppliedResult>(state: LedgerState, key: strin
 }
 
 export function placeOn(state: LedgerState, reservation: Reservation, host: string): void {
-  const record = getOwn(state.hosts, host);
+  const record = findHost(state, host);
   if (record === undefined) throw new Error(`ledger invariant: unknown host "${host}"`);
   reservation.host = host;
   reservation.status = 'reserved';
@@ -33,7 +33,7 @@ export function drop(state: LedgerState, reservation: Reservation): void {
   if (reservation.status === 'queued') {
     state.queue.splice(state.queue.indexOf(reservation.reservationId), 1);
   } else if (reservation.host !== null) {
-    const record = getOwn(state.hosts, reservation.host);
+    const record = findHost(state, reservation.host);
     if (record !== undefined) removeUsage(record.usage, reservation);
   }
   delete state.reservations[reservation.reservationId];

@@ -38,10 +38,14 @@ export interface VmSlots {
 }
 
 export interface LedgerState {
-  version: 1;
+  /** 2: hosts became an array with a name index (1 had a record keyed by name) */
+  version: 2;
   fleet: string;
   policy: FleetPolicy;
-  hosts: Record<string, HostRecord>;
+  /** an array, not a record keyed by name: enumerating a 10,000-key object costs milliseconds per decision */
+  hosts: HostRecord[];
+  /** host name -> position in `hosts` */
+  hostIndex: Record<string, number>;
   /** live reservations only: released ones are deleted, their outcome stays in `applied` */
   reservations: Record<string, Reservation>;
   vms: Record<string, VmSlots>;
@@ -58,6 +62,7 @@ export type ReserveBootResult =
 export type ReserveSettleResult = { status: 'reserved'; host: string } | { status: 'unavailable'; reason: string };
 export type CommitMoveResult = { status: 'committed'; host: string } | { status: 'unknown' };
 export type ReleaseResult = { status: 'released' | 'unknown' };
+export type ReleaseVmResult = { status: 'released'; reservations: string[] };
 export type AppliedResult = ReserveBootResult | ReserveSettleResult | CommitMoveResult | ReleaseResult;
 
 export type DrainHostResult = { status: 'draining' | 'down' | 'unknown'; host: string };

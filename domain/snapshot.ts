@@ -49,7 +49,7 @@ export function snapshot(state: LedgerState): LedgerSnapshot {
     else counts.settleReserved += 1;
     if (r.host !== null) (vmsByHost[r.host] ??= []).push(r.vmId);
   }
-  const hosts = Object.values(state.hosts)
+  const hosts = state.hosts
     .map((h): HostSnapshot => {
       const vcpus = vcpuCapacity(h, state.policy);
       const vms = vmCapacity(h);

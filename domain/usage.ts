@@ -37,17 +37,34 @@ export function withinPolicy(host: HostRecord, policy: FleetPolicy, usage: HostU
   );
 }
 
-export function fits(host: HostRecord, policy: FleetPolicy, request: PlacementRequest): boolean {
+function groupFree(usage: HostUsage, group: string | undefined): boolean {
+  return group === undefined || !Object.hasOwn(usage.groups, group);
+}
+
+/** The undersubscribed policy, written out flat because placement calls it for every host. */
+export function fitsBoot(host: HostRecord, policy: FleetPolicy, request: PlacementRequest): boolean {
   const { usage } = host;
-  const vcpus = vcpuCapacity(host, policy);
-  const vms = vmCapacity(host);
   return (
     host.state === 'active' &&
-    (vcpus === null || usage.vcpus + request.vcpus <= vcpus) &&
-    (vms === null || usage.vms + 1 <= vms) &&
+    usage.vms < host.cpus &&
     usage.memoryMiB + request.memoryMiB <= host.memoryMiB &&
-    (request.antiAffinityGroup === undefined || getOwn(usage.groups, request.antiAffinityGroup) === undefined)
+    (!policy.bootVcpusWithinCpus || usage.vcpus + request.vcpus <= host.cpus) &&
+    groupFree(usage, request.antiAffinityGroup)
   );
+}
+
+export function fitsSettle(host: HostRecord, policy: FleetPolicy, request: PlacementRequest): boolean {
+  const { usage } = host;
+  return (
+    host.state === 'active' &&
+    usage.memoryMiB + request.memoryMiB <= host.memoryMiB &&
+    usage.vcpus + request.vcpus <= (vcpuCapacity(host, policy) as number) &&
+    groupFree(usage, request.antiAffinityGroup)
+  );
+}
+
+export function fits(host: HostRecord, policy: FleetPolicy, request: PlacementRequest): boolean {
+  return host.pool === 'boot' ? fitsBoot(host, policy, request) : fitsSettle(host, policy, request);
 }
 
 export function addUsage(usage: HostUsage, request: PlacementRequest): void {

@@ -1,4 +1,4 @@
-import { drainHost, reserveBoot, reserveSettle, resyncInventory, snapshot, type LedgerState } from '../../../domain';
+import { drainHost, findHost, reserveBoot, reserveSettle, resyncInventory, snapshot, type LedgerState } from '../../../domain';
 import { bootRequest, inventoryOf, ledgerOf, uid, type HostSpec } from './fixtures';
 
 const hosts: HostSpec[] = [
@@ -52,8 +52,8 @@ describe('resyncInventory', () => {
       markedDown: ['boot-1', 'settle-1'],
     });
     expect(state.reservations).toEqual(before);
-    expect(state.hosts['boot-1']).toMatchObject({ state: 'down', usage: { vms: 1, vcpus: 2 } });
-    expect(state.hosts['boot-2']?.cpus).toBe(4);
+    expect(findHost(state, 'boot-1')).toMatchObject({ state: 'down', usage: { vms: 1, vcpus: 2 } });
+    expect(findHost(state, 'boot-2')?.cpus).toBe(4);
     expect(snapshot(state).hosts.find((h) => h.name === 'settle-1')?.vms).toEqual([vm]);
   });
 
@@ -70,7 +70,7 @@ describe('resyncInventory', () => {
     const state = ledgerOf(hosts);
     drainHost(state, { host: 'boot-1' });
     resyncInventory(state, inventoryOf(hosts, false));
-    expect(state.hosts['boot-1']?.state).toBe('active');
+    expect(findHost(state, 'boot-1')?.state).toBe('active');
     expect(state.policy).toEqual({ bootVcpusWithinCpus: false });
   });
 

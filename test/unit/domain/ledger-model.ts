@@ -6,6 +6,7 @@ import {
   commitMove,
   createLedger,
   drainHost,
+  findHost,
   parseInventory,
   release,
   reserveBoot,
@@ -187,7 +188,7 @@ export function freshLedger(scenario: Scenario): LedgerState {
 /** What each host holds, recomputed from the live reservations alone. */
 export function recomputeUsage(state: LedgerState): Record<string, HostUsage> {
   const usage: Record<string, HostUsage> = {};
-  for (const name of Object.keys(state.hosts)) usage[name] = { vms: 0, vcpus: 0, memoryMiB: 0, groups: {} };
+  for (const host of state.hosts) usage[host.name] = { vms: 0, vcpus: 0, memoryMiB: 0, groups: {} };
   for (const r of Object.values(state.reservations)) {
     if (r.host === null) continue;
     const u = usage[r.host];
@@ -203,7 +204,7 @@ export function recomputeUsage(state: LedgerState): Record<string, HostUsage> {
 
 /** The policy, written independently of domain/usage.ts. */
 export function overPolicy(state: LedgerState, name: string, u: HostUsage): boolean {
-  const host = state.hosts[name];
+  const host = findHost(state, name);
   if (host === undefined) return false;
   const groupsShared = Object.values(u.groups).some((n) => n > 1);
   if (u.memoryMiB > host.memoryMiB || groupsShared) return true;

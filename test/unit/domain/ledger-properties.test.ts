@@ -2,7 +2,7 @@
 // shrink or remove hosts, and replays of earlier requests), checked against a model kept by the test itself.
 import fc from 'fast-check';
 import { isDeepStrictEqual } from 'node:util';
-import { release, type AdmittedBoot, type LedgerState, type Reservation } from '../../../domain';
+import { findHost, release, type AdmittedBoot, type LedgerState, type Reservation } from '../../../domain';
 import {
   apply,
   freshLedger,
@@ -35,7 +35,9 @@ interface Model {
 
 function checkCounters(state: LedgerState): void {
   const usage = recomputeUsage(state);
-  for (const [name, host] of Object.entries(state.hosts)) same(host.usage, usage[name]);
+  for (const host of state.hosts) same(host.usage, usage[host.name]);
+  same(Object.keys(state.hostIndex).length, state.hosts.length);
+  state.hosts.forEach((host, index) => same(state.hostIndex[host.name], index));
 }
 
 function checkPolicy(before: LedgerState, after: LedgerState): void {
@@ -48,7 +50,7 @@ function checkPolicy(before: LedgerState, after: LedgerState): void {
   }
   for (const r of Object.values(after.reservations)) {
     const placedNow = r.host !== null && before.reservations[r.reservationId]?.host == null;
-    const host = placedNow ? after.hosts[r.host as string] : undefined;
+    const host = placedNow ? findHost(after, r.host as string) : undefined;
     if (placedNow && (host?.state !== 'active' || host.pool !== r.kind)) same({ state: host?.state, pool: host?.pool }, { state: 'active', pool: r.kind });
   }
 }
@@ -149,7 +151,7 @@ describe('fleet ledger properties', () => {
         expect([...model.created].sort()).toEqual([...model.ended.keys()].sort());
         expect(state.queue).toEqual([]);
         expect(state.vms).toEqual({});
-        for (const host of Object.values(state.hosts)) expect(host.usage).toEqual({ vms: 0, vcpus: 0, memoryMiB: 0, groups: {} });
+        for (const host of state.hosts) expect(host.usage).toEqual({ vms: 0, vcpus: 0, memoryMiB: 0, groups: {} });
       }),
       RUNS,
     );

@@ -6,6 +6,7 @@ import {
   reserveSettle,
   snapshot,
   type LedgerState,
+  findHost,
 } from '../../../domain';
 import { bootRequest, ledgerOf, uid } from './fixtures';
 
@@ -85,7 +86,7 @@ describe('reserveBoot', () => {
     expect(reserveBoot(state, request)).toEqual({ status: 'reserved', host: 'boot-1' });
     expect(release(state, { reservationId: 'hasOwnProperty' })).toEqual({ status: 'unknown' });
     expect(release(state, { reservationId: 'toString' })).toEqual({ status: 'released' });
-    expect(state.hosts['boot-1']?.usage).toEqual({ vms: 0, vcpus: 0, memoryMiB: 0, groups: {} });
+    expect(findHost(state, 'boot-1')?.usage).toEqual({ vms: 0, vcpus: 0, memoryMiB: 0, groups: {} });
   });
 });
 
@@ -96,9 +97,9 @@ describe('reserveSettle and commitMove', () => {
     reserveBoot(state, bootRequest(vm, 2, 512, 'db'));
     const settleId = `${vm}/settle`;
     expect(reserveSettle(state, { reservationId: settleId, vmId: vm })).toEqual({ status: 'reserved', host: 'settle-1' });
-    expect(state.hosts['settle-1']?.usage).toEqual({ vms: 1, vcpus: 2, memoryMiB: 512, groups: { db: 1 } });
+    expect(findHost(state, 'settle-1')?.usage).toEqual({ vms: 1, vcpus: 2, memoryMiB: 512, groups: { db: 1 } });
     expect(commitMove(state, { vmId: vm, reservationId: settleId })).toEqual({ status: 'committed', host: 'settle-1' });
-    expect(state.hosts['boot-1']?.usage).toEqual({ vms: 0, vcpus: 0, memoryMiB: 0, groups: {} });
+    expect(findHost(state, 'boot-1')?.usage).toEqual({ vms: 0, vcpus: 0, memoryMiB: 0, groups: {} });
     expect(state.vms[vm]).toEqual({ settle: settleId });
     expect(release(state, { reservationId: `${vm}/boot` })).toEqual({ status: 'released' });
     const after = clone(state);
@@ -158,7 +159,7 @@ describe('release and admitQueued', () => {
     reserveBoot(state, bootRequest(b));
     expect(release(state, { reservationId: `${b}/boot` })).toEqual({ status: 'released' });
     expect(state.queue).toEqual([]);
-    expect(state.hosts['boot-1']?.usage.vms).toBe(1);
+    expect(findHost(state, 'boot-1')?.usage.vms).toBe(1);
   });
 });
 

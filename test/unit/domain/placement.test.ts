@@ -1,4 +1,4 @@
-import { pickBootHost, pickSettleHost, type HostRecord } from '../../../domain';
+import { findHost, pickBootHost, pickSettleHost, type HostRecord } from '../../../domain';
 import { ledgerOf, type HostSpec } from './fixtures';
 
 const policy = { bootVcpusWithinCpus: true };
@@ -7,7 +7,7 @@ const policy = { bootVcpusWithinCpus: true };
 function hosts(specs: (HostSpec & { used?: Partial<HostRecord['usage']> })[]): HostRecord[] {
   const state = ledgerOf(specs.map(({ used: _used, ...spec }) => spec));
   return specs.map((spec) => {
-    const host = state.hosts[spec.name] as HostRecord;
+    const host = findHost(state, spec.name) as HostRecord;
     host.usage = { vms: 0, vcpus: 0, memoryMiB: 0, groups: {}, ...spec.used };
     return host;
   });

@@ -1,7 +1,7 @@
 // The fleet ledger is a workflow; workflows cannot send updates to other workflows, so each reservation step is a
 // small activity that sends the update through the client. The ledger makes every update idempotent by reservation
 // id, which is what makes these activities safe to retry.
-import type { CommitMoveInput, ReleaseInput, ReserveBootInput, ReserveSettleInput } from '../domain';
+import type { CommitMoveInput, ReleaseInput, ReleaseVmInput, ReserveBootInput, ReserveSettleInput } from '../domain';
 import type { LedgerPort } from './ports';
 import type { FleetRef } from './types';
 
@@ -11,5 +11,6 @@ export function createLedgerActivities(ledger: LedgerPort) {
     reserveSettleSlot: ({ fleet, ...input }: FleetRef & ReserveSettleInput) => ledger.reserveSettle(fleet, input),
     commitMove: ({ fleet, ...input }: FleetRef & CommitMoveInput) => ledger.commitMove(fleet, input),
     releaseSlot: ({ fleet, ...input }: FleetRef & ReleaseInput) => ledger.release(fleet, input),
+    releaseVmSlots: ({ fleet, ...input }: FleetRef & ReleaseVmInput) => ledger.releaseVm(fleet, input),
   };
 }

@@ -8,6 +8,8 @@ import type {
   Inventory,
   ReleaseInput,
   ReleaseResult,
+  ReleaseVmInput,
+  ReleaseVmResult,
   ReserveBootInput,
   ReserveBootResult,
   ReserveSettleInput,
@@ -20,6 +22,7 @@ export interface LedgerPort {
   reserveSettle(fleet: string, input: ReserveSettleInput): Promise<ReserveSettleResult>;
   commitMove(fleet: string, input: CommitMoveInput): Promise<CommitMoveResult>;
   release(fleet: string, input: ReleaseInput): Promise<ReleaseResult>;
+  releaseVm(fleet: string, input: ReleaseVmInput): Promise<ReleaseVmResult>;
 }
 
 export interface InventoryPort {

@@ -16,6 +16,8 @@ export { pickBootHost, pickSettleHost, type PlacementRequest, type SettleRequest
 export { fits, vcpuCapacity, vmCapacity, withinPolicy } from './usage';
 export * from './ledger-types';
 export * from './ledger-inputs';
-export { commitMove, createLedger, release, reserveBoot, reserveSettle } from './ledger';
+export { commitMove, createLedger, release, releaseVm, reserveBoot, reserveSettle } from './ledger';
+export { bootReservationId, domainNameFor, settleReservationId } from './vm-ids';
 export { admitQueued, drainHost, resyncInventory } from './ledger-fleet';
+export { findHost } from './records';
 export { snapshot, type HostSnapshot, type LedgerSnapshot, type QueuedBoot } from './snapshot';

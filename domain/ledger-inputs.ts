@@ -30,12 +30,14 @@ export const reserveSettleInputSchema = request({
 /** reservationId is the settle reservation being committed: it keys the request, as for every other transition. */
 export const commitMoveInputSchema = request({ vmId: idSchema, reservationId: idSchema });
 export const releaseInputSchema = request({ reservationId: idSchema });
+export const releaseVmInputSchema = request({ vmId: idSchema });
 export const drainHostInputSchema = request({ host: nameSchema });
 
 export type ReserveBootInput = z.output<typeof reserveBootInputSchema>;
 export type ReserveSettleInput = z.output<typeof reserveSettleInputSchema>;
 export type CommitMoveInput = z.output<typeof commitMoveInputSchema>;
 export type ReleaseInput = z.output<typeof releaseInputSchema>;
+export type ReleaseVmInput = z.output<typeof releaseVmInputSchema>;
 export type DrainHostInput = z.output<typeof drainHostInputSchema>;
 
 export class LedgerInputError extends ValidationError {}
@@ -52,6 +54,7 @@ export const validateReserveBoot = validator('reserveBoot', reserveBootInputSche
 export const validateReserveSettle = validator('reserveSettle', reserveSettleInputSchema);
 export const validateCommitMove = validator('commitMove', commitMoveInputSchema);
 export const validateRelease = validator('release', releaseInputSchema);
+export const validateReleaseVm = validator('releaseVm', releaseVmInputSchema);
 export const validateDrainHost = validator('drainHost', drainHostInputSchema);
 /** Throws an InventoryError (also a ValidationError) for a bad inventory. */
 export const validateResyncInventory = (input: unknown): Inventory => parseInventory(input);

@@ -6,20 +6,31 @@ import type {
   CommitMoveResult,
   LedgerState,
   ReleaseResult,
+  ReleaseVmResult,
   ReserveBootResult,
   ReserveSettleResult,
   Reservation,
 } from './ledger-types';
-import type { CommitMoveInput, ReleaseInput, ReserveBootInput, ReserveSettleInput } from './ledger-inputs';
+import type { CommitMoveInput, ReleaseInput, ReleaseVmInput, ReserveBootInput, ReserveSettleInput } from './ledger-inputs';
 import { drop, placeOn, recall, remember, track } from './ledger-store';
 import { pickBootHost, pickSettleHost } from './placement';
-import { getOwn } from './records';
+import { getOwn, setHosts } from './records';
 import { emptyUsage, vcpuCapacity } from './usage';
 
 export function createLedger(inventory: Inventory): LedgerState {
-  const hosts: LedgerState['hosts'] = {};
-  for (const host of inventory.hosts) hosts[host.name] = { ...host, labels: { ...host.labels }, usage: emptyUsage() };
-  return { version: 1, fleet: inventory.fleet, policy: { ...inventory.policy }, hosts, reservations: {}, vms: {}, queue: [], applied: {} };
+  const state: LedgerState = {
+    version: 2,
+    fleet: inventory.fleet,
+    policy: { ...inventory.policy },
+    hosts: [],
+    hostIndex: {},
+    reservations: {},
+    vms: {},
+    queue: [],
+    applied: {},
+  };
+  setHosts(state, inventory.hosts.map((host) => ({ ...host, labels: { ...host.labels }, usage: emptyUsage() })));
+  return state;
 }
 
 function bootConflict(state: LedgerState, input: ReserveBootInput): string | undefined {
@@ -27,19 +38,28 @@ function bootConflict(state: LedgerState, input: ReserveBootInput): string | und
   if (getOwn(state.reservations, input.reservationId)) return `reservation id "${input.reservationId}" is in use`;
   const held = getOwn(state.vms, input.vmId)?.boot;
   if (held !== undefined) return `vm "${input.vmId}" already holds boot reservation "${held}"`;
-  const everFits = Object.values(state.hosts).some(
+  return undefined;
+}
+
+/** Whether an empty boot host of the fleet, in any state, could hold the VM: if none could, waiting is pointless. */
+function anyBootHostCouldHold(state: LedgerState, input: ReserveBootInput): boolean {
+  return state.hosts.some(
     (h) => h.pool === 'boot' && input.memoryMiB <= h.memoryMiB && input.vcpus <= (vcpuCapacity(h, state.policy) ?? Infinity),
   );
-  if (!everFits) return `no boot host can hold ${input.vcpus} vCPUs and ${input.memoryMiB} MiB`;
-  return undefined;
 }
 
 export function reserveBoot(state: LedgerState, input: ReserveBootInput): ReserveBootResult {
   const key = `reserveBoot:${input.reservationId}`;
   const seen = recall<ReserveBootResult>(state, key);
   if (seen) return seen;
-  const reason = bootConflict(state, input);
-  if (reason !== undefined) return remember(state, key, { status: 'rejected', reason });
+  const conflict = bootConflict(state, input);
+  if (conflict !== undefined) return remember(state, key, { status: 'rejected', reason: conflict });
+  // Strict FIFO: while anyone waits, newcomers wait behind them even if they would fit.
+  const host = state.queue.length === 0 ? pickBootHost(state.hosts, state.policy, input) : undefined;
+  if (host === undefined && !anyBootHostCouldHold(state, input)) {
+    const reason = `no boot host can hold ${input.vcpus} vCPUs and ${input.memoryMiB} MiB`;
+    return remember(state, key, { status: 'rejected', reason });
+  }
   const reservation: Reservation = {
     reservationId: input.reservationId,
     kind: 'boot',
@@ -52,8 +72,6 @@ export function reserveBoot(state: LedgerState, input: ReserveBootInput): Reserv
     ...(input.antiAffinityGroup !== undefined && { antiAffinityGroup: input.antiAffinityGroup }),
   };
   track(state, reservation);
-  // Strict FIFO: while anyone waits, newcomers wait behind them even if they would fit.
-  const host = state.queue.length === 0 ? pickBootHost(Object.values(state.hosts), state.policy, reservation) : undefined;
   if (host === undefined) {
     state.queue.push(reservation.reservationId);
     return remember(state, key, { status: 'queued', position: state.queue.length });
@@ -78,7 +96,7 @@ export function reserveSettle(state: LedgerState, input: ReserveSettleInput): Re
   if (seen) return seen;
   const boot = settleConflict(state, input);
   if (typeof boot === 'string') return remember(state, key, { status: 'unavailable', reason: boot });
-  const host = pickSettleHost(Object.values(state.hosts), state.policy, { ...boot, exclude: input.exclude ?? [] });
+  const host = pickSettleHost(state.hosts, state.policy, { ...boot, exclude: input.exclude ?? [] });
   if (host === undefined) {
     return remember(state, key, { status: 'unavailable', reason: `no settle host fits vm "${input.vmId}"` });
   }
@@ -101,6 +119,17 @@ export function commitMove(state: LedgerState, input: CommitMoveInput): CommitMo
   if (bootId !== undefined) release(state, { reservationId: bootId });
   settle.status = 'committed';
   return remember(state, key, { status: 'committed', host: settle.host });
+}
+
+/**
+ * Releases whatever a VM still holds (boot slot, settle slot, queued request), whichever reservation ids it used:
+ * what decommissioning needs. Idempotent by nature: a second call finds nothing left.
+ */
+export function releaseVm(state: LedgerState, input: ReleaseVmInput): ReleaseVmResult {
+  const slots = getOwn(state.vms, input.vmId);
+  const ids = [slots?.boot, slots?.settle].filter((id): id is string => id !== undefined);
+  for (const reservationId of ids) release(state, { reservationId });
+  return { status: 'released', reservations: ids };
 }
 
 export function release(state: LedgerState, input: ReleaseInput): ReleaseResult {

@@ -21,11 +21,13 @@ export function domainNameFor(vmId: string): string {
   return `bs-${readable}-${fnv1a(vmId).toString(16).padStart(8, '0')}`;
 }
 
-export function bootReservationId(vmId: string): string {
-  return `${vmId}:boot`;
+// Reservation ids name the provisioning run, not just the VM: the ledger refuses to reuse a released id (a late
+// duplicate must not take a slot nobody will free), and a VM re-created under the same name is a new run.
+export function bootReservationId(vmId: string, runId: string): string {
+  return `${vmId}@${runId}:boot`;
 }
 
 /** One settle reservation per attempt: a failed target's slot is released and the next attempt gets a new id. */
-export function settleReservationId(vmId: string, attempt: number): string {
-  return `${vmId}:settle-${attempt}`;
+export function settleReservationId(vmId: string, runId: string, attempt: number): string {
+  return `${vmId}@${runId}:settle-${attempt}`;
 }

@@ -9,6 +9,7 @@ import {
   commitMoveUpdate,
   getLedgerSnapshotQuery,
   releaseUpdate,
+  releaseVmUpdate,
   reserveBootUpdate,
   reserveSettleUpdate,
 } from '../workflows/messages';
@@ -58,6 +59,8 @@ export function createTemporalLedger(opts: TemporalLedgerOptions): TemporalLedge
     reserveSettle: (fleet, input) => send(fleet, reserveSettleUpdate, input, `reserveSettle:${input.reservationId}`),
     commitMove: (fleet, input) => send(fleet, commitMoveUpdate, input, `commitMove:${input.reservationId}`),
     release: (fleet, input) => send(fleet, releaseUpdate, input, `release:${input.reservationId}`),
+    // No update id: releasing a VM is idempotent by itself, and a later decommission of a re-created VM must run.
+    releaseVm: (fleet, input) => send(fleet, releaseVmUpdate, input, `releaseVm:${input.vmId}:${Date.now()}`),
     snapshot: snapshotOf,
   };
 }

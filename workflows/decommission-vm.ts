@@ -1,32 +1,39 @@
 // decommissionVm (Pulumi delete): make sure the VM's provisioning is over (cancelling it if it still runs, so its
 // own saga undoes what it made), then destroy and undefine the domain wherever libvirt still has it, and release
-// every reservation the VM may hold. Each step is idempotent, so running it twice is harmless.
-import { upsertSearchAttributes } from '@temporalio/workflow';
-import { bootReservationId, domainNameFor } from '../domain/vm-ids';
+// every reservation the VM holds. Each step is idempotent, so running it twice is harmless.
+import { ApplicationFailure, sleep, upsertSearchAttributes } from '@temporalio/workflow';
+import { Failure } from '../domain';
+import { domainNameFor } from '../domain/vm-ids';
 import { ledger, vms, watchers } from './activity-stubs';
 import { vmHostKey, vmNameKey, vmPhaseKey } from './messages';
 import type { DecommissionVmInput, DecommissionVmResult } from './types';
+
+/** A host that cannot be asked may still hold the VM; wait this long for it before giving up. */
+const UNREACHABLE_PATIENCE = { attempts: 30, interval: '10 seconds' } as const;
 
 export async function decommissionVm(input: DecommissionVmInput): Promise<DecommissionVmResult> {
   const { fleet, vmId } = input;
   const domainName = domainNameFor(vmId);
   upsertSearchAttributes([{ key: vmNameKey, value: vmId.split('/').pop() ?? vmId }, { key: vmPhaseKey, value: 'decommissioned' }]);
 
-  const outcome = await watchers.awaitProvisionOutcome({ workflowId: input.provisionWorkflowId, cancel: true });
-  const { found } = await vms.locateVm({ fleet, domainName });
-  for (const { host } of found) await vms.destroyVm({ fleet, host, domainName });
-
-  const reservations = [bootReservationId(vmId), ...settleReservationIds(outcome)];
-  const released: string[] = [];
-  for (const reservationId of reservations) {
-    const { status } = await ledger.releaseSlot({ fleet, reservationId });
-    if (status === 'released') released.push(reservationId);
+  await watchers.awaitProvisionOutcome({ workflowId: input.provisionWorkflowId, cancel: true });
+  const destroyedOn: string[] = [];
+  for (let attempt = 1; ; attempt += 1) {
+    const { found, unreachable } = await vms.locateVm({ fleet, domainName });
+    for (const { host } of found) {
+      await vms.destroyVm({ fleet, host, domainName });
+      destroyedOn.push(host);
+    }
+    if (unreachable.length === 0) break;
+    if (attempt >= UNREACHABLE_PATIENCE.attempts) {
+      throw ApplicationFailure.nonRetryable(
+        `cannot tell whether ${vmId} is gone: ${unreachable.join(', ')} unreachable; its reservations are kept`,
+        Failure.UnknownHost,
+      );
+    }
+    await sleep(UNREACHABLE_PATIENCE.interval);
   }
+  const { reservations } = await ledger.releaseVmSlots({ fleet, vmId });
   upsertSearchAttributes([{ key: vmHostKey, value: null }]);
-  return { vmId, destroyedOn: found.map((f) => f.host), releasedReservations: released };
-}
-
-function settleReservationIds(outcome: Awaited<ReturnType<typeof watchers.awaitProvisionOutcome>>): string[] {
-  if (outcome.status === 'completed' && outcome.result.settleReservationId) return [outcome.result.settleReservationId];
-  return [];
+  return { vmId, destroyedOn, releasedReservations: reservations };
 }

@@ -17,6 +17,7 @@ import {
   createLedger,
   drainHost,
   release,
+  releaseVm,
   reserveBoot,
   reserveSettle,
   resyncInventory,
@@ -24,6 +25,7 @@ import {
   validateCommitMove,
   validateDrainHost,
   validateRelease,
+  validateReleaseVm,
   validateReserveBoot,
   validateReserveSettle,
   validateResyncInventory,
@@ -36,6 +38,7 @@ import {
   drainHostUpdate,
   getLedgerSnapshotQuery,
   releaseUpdate,
+  releaseVmUpdate,
   reserveBootUpdate,
   reserveSettleUpdate,
   resyncInventoryUpdate,
@@ -50,6 +53,7 @@ export async function fleetLedger(input: FleetLedgerInput): Promise<void> {
   setHandler(reserveSettleUpdate, (req) => reserveSettle(state, req), { validator: validateReserveSettle });
   setHandler(commitMoveUpdate, (req) => grants.after(commitMove(state, req)), { validator: validateCommitMove });
   setHandler(releaseUpdate, (req) => grants.after(release(state, req)), { validator: validateRelease });
+  setHandler(releaseVmUpdate, (req) => grants.after(releaseVm(state, req)), { validator: validateReleaseVm });
   setHandler(drainHostUpdate, (req) => drainHost(state, req), { validator: validateDrainHost });
   setHandler(resyncInventoryUpdate, (inv) => grants.after(resyncInventory(state, inv)), {
     validator: validateResyncInventory,

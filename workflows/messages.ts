@@ -12,6 +12,8 @@ import type {
   LedgerSnapshot,
   ReleaseInput,
   ReleaseResult,
+  ReleaseVmInput,
+  ReleaseVmResult,
   ReserveBootInput,
   ReserveBootResult,
   ReserveSettleInput,
@@ -36,6 +38,7 @@ export const reserveBootUpdate = defineUpdate<ReserveBootResult, [ReserveBootInp
 export const reserveSettleUpdate = defineUpdate<ReserveSettleResult, [ReserveSettleInput]>('reserveSettle');
 export const commitMoveUpdate = defineUpdate<CommitMoveResult, [CommitMoveInput]>('commitMove');
 export const releaseUpdate = defineUpdate<ReleaseResult, [ReleaseInput]>('release');
+export const releaseVmUpdate = defineUpdate<ReleaseVmResult, [ReleaseVmInput]>('releaseVm');
 export const drainHostUpdate = defineUpdate<DrainHostResult, [DrainHostInput]>('drainHost');
 export const resyncInventoryUpdate = defineUpdate<ResyncResult, [Inventory]>('resyncInventory');
 export const getLedgerSnapshotQuery = defineQuery<LedgerSnapshot>('getLedgerSnapshot');

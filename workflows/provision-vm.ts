@@ -39,7 +39,7 @@ async function provision(vm: VmTracker, saga: Compensations, input: ProvisionVmI
   const { spec, vmId } = input;
   const fleet = spec.fleet;
   const domainName = vm.status.domainName;
-  const bootReservationId = bootReservationIdFor(vmId);
+  const bootReservationId = bootReservationIdFor(vmId, workflowInfo().runId);
 
   saga.add('release boot slot', () => ledger.releaseSlot({ fleet, reservationId: bootReservationId }));
   const bootHost = await reserveBootHost(vm, input, bootReservationId);

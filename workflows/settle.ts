@@ -1,7 +1,7 @@
 // Step 4-6 of provisionVm: find an oversubscribed host, live-migrate, commit. A migration that keeps failing is
 // followed by another settle host; when none is left the VM simply stays on its boot host (it is never lost), and the
 // caller is told so.
-import { ApplicationFailure, isCancellation, workflowInfo } from '@temporalio/workflow';
+import { ApplicationFailure, isCancellation, sleep, workflowInfo } from '@temporalio/workflow';
 import { Failure } from '../domain';
 import { settleReservationId } from '../domain/vm-ids';
 import { ledger, migrations, vms } from './activity-stubs';
@@ -23,7 +23,7 @@ export interface SettleRequest {
 export async function settle(vm: VmTracker, saga: Compensations, req: SettleRequest): Promise<SettleOutcome> {
   const exclude: string[] = [];
   for (let attempt = 1; attempt <= req.maxHosts; attempt += 1) {
-    const reservationId = settleReservationId(req.vmId, attempt);
+    const reservationId = settleReservationId(req.vmId, workflowInfo().runId, attempt);
     const dropRelease = saga.add(`release ${reservationId}`, () => ledger.releaseSlot({ fleet: req.fleet, reservationId }));
     const slot = await ledger.reserveSettleSlot({ fleet: req.fleet, reservationId, vmId: req.vmId, exclude });
     if (slot.status === 'unavailable') {
@@ -41,6 +41,8 @@ export async function settle(vm: VmTracker, saga: Compensations, req: SettleRequ
       return { settled: true, host: slot.host, reservationId, migrateMs: moved.durationMs };
     }
     vm.migrationFailed(slot.host, moved.error);
+    // A half-arrived (paused) copy on the target must not outlive the failed move; the VM runs on its boot host.
+    if (moved.strayOnTarget) await vms.destroyVm({ fleet: req.fleet, host: slot.host, domainName: req.domainName });
     dropDestroy();
     await ledger.releaseSlot({ fleet: req.fleet, reservationId });
     dropRelease();
@@ -54,7 +56,7 @@ function failedOn(vm: VmTracker): string {
   return `live migration failed on every settle host tried: ${tried}`;
 }
 
-type MigrateOnce = { ok: true; durationMs: number } | { ok: false; error: string };
+type MigrateOnce = { ok: true; durationMs: number } | { ok: false; error: string; strayOnTarget: boolean };
 
 async function migrateOnce(req: SettleRequest, target: string, attempt: number): Promise<MigrateOnce> {
   try {
@@ -73,12 +75,19 @@ async function migrateOnce(req: SettleRequest, target: string, attempt: number):
   }
 }
 
-/** After a failed migration, libvirt is asked where the domain really is before anything else is decided. */
+/**
+ * After a failed migration, libvirt is asked where the domain really is before anything else is decided. A target
+ * whose daemon died does not matter once the VM is found running on its boot host; not knowing either way, it waits.
+ */
 async function whereIsIt(req: SettleRequest, target: string, error: string): Promise<MigrateOnce> {
-  const { found } = await vms.locateVm({ fleet: req.fleet, domainName: req.domainName, hosts: [req.bootHost, target] });
-  const on = (host: string) => found.some((f) => f.host === host && f.state === 'running');
-  if (on(target) && !on(req.bootHost)) return { ok: true, durationMs: 0 };
-  if (on(req.bootHost)) return { ok: false, error };
+  for (let attempt = 1; attempt <= 30; attempt += 1) {
+    const { found, unreachable } = await vms.locateVm({ fleet: req.fleet, domainName: req.domainName, hosts: [req.bootHost, target] });
+    const on = (host: string) => found.some((f) => f.host === host && f.state === 'running');
+    if (on(req.bootHost)) return { ok: false, error, strayOnTarget: found.some((f) => f.host === target) };
+    if (on(target)) return { ok: true, durationMs: 0 };
+    if (unreachable.length === 0) break;
+    await sleep('10 seconds');
+  }
   throw ApplicationFailure.nonRetryable(
     `VM ${req.vmId} is running neither on ${req.bootHost} nor on ${target} after a failed migration (${error})`,
     Failure.DomainNotFound,

@@ -38,6 +38,14 @@ export interface DomainState {
   reason?: string;
 }
 
+export interface ListedDomain {
+  name: string;
+  state: DomainState;
+  vcpus: number;
+  memoryMiB: number;
+  metadata?: Record<string, string>;
+}
+
 export interface MigrationProgress {
   /** 0..100, from the libvirt job info (memory processed / total). */
   percent: number;
@@ -65,7 +73,8 @@ export interface Hypervisor {
   destroy(host: HostRef, domain: string): Promise<{ existed: boolean }>;
   /** null when the host has no such domain. */
   domainState(host: HostRef, domain: string): Promise<DomainState | null>;
-  listDomains(host: HostRef): Promise<Array<{ name: string; state: DomainState; metadata?: Record<string, string> }>>;
+  /** Every domain defined on the host, with its size, for inventory checks and the invariant checker. */
+  listDomains(host: HostRef): Promise<ListedDomain[]>;
   hostFacts(host: HostRef): Promise<{ cpus: number; memoryMiB: number }>;
 }
 

@@ -69,6 +69,12 @@ export interface SimulatedHypervisor extends Hypervisor {
   /** Changes a domain's state as the guest or an operator would (e.g. a crash: `shut off`, reason `crashed`). */
   setDomainState(hostName: string, domain: string, state: DomainState): void;
   snapshot(): SimulatedSnapshot;
+  /**
+   * Puts back domains from a snapshot (a simulated fleet that outlives one worker process). Guests that had not
+   * phoned home yet do so when their boot completes; those that had do so again, as a real guest retries until
+   * answered (bootshift ignores a boot-complete signal it no longer needs).
+   */
+  restore(snapshot: SimulatedSnapshot): void;
 }
 
 interface Host {
@@ -183,7 +189,7 @@ class Simulation implements SimulatedHypervisor {
 
   async listDomains(hostRef: HostRef): ReturnType<Hypervisor['listDomains']> {
     const host = this.enter({ op: 'listDomains', host: hostRef });
-    const listed = ({ name, state, metadata }: SimulatedDomain) => (metadata ? { name, state, metadata } : { name, state });
+    const listed = ({ name, state, metadata, vcpus, memoryMiB }: SimulatedDomain) => ({ name, state, vcpus, memoryMiB, ...(metadata && { metadata }) });
     return [...host.domains.values()].map(view).map(listed);
   }
 
@@ -225,6 +231,18 @@ class Simulation implements SimulatedHypervisor {
     return hosts;
   }
 
+  restore(snapshot: SimulatedSnapshot): void {
+    for (const [name, saved] of Object.entries(snapshot)) {
+      const host = this.hosts.get(saved.uri);
+      if (!host || host.ref.name !== name) continue;
+      for (const domain of saved.domains) {
+        const record: DomainRecord = { ...domain, state: { ...domain.state }, host, run: 1, migrating: false };
+        host.domains.set(domain.name, record);
+        if (record.state.state === 'running') this.phoneHomeAt(record, domain.bootedAt ?? this.opts.clock.now());
+      }
+    }
+  }
+
   /** Checks the call as the libvirt adapter would, then applies injected failures; returns the host. */
   private enter(call: SimulatedCall): Host {
     const host = this.host(call.host as HostRef);
@@ -244,14 +262,20 @@ class Simulation implements SimulatedHypervisor {
   }
 
   private start(record: DomainRecord): void {
-    const { clock, bootDurationMs = 0, onBooted } = this.opts;
-    const run = (record.run += 1);
+    const { clock, bootDurationMs = 0 } = this.opts;
+    record.run += 1;
     record.state = { state: 'running', reason: 'booted' };
     record.startedAt = clock.now();
     record.bootedAt = record.startedAt + bootDurationMs;
+    this.phoneHomeAt(record, record.bootedAt);
+  }
+
+  private phoneHomeAt(record: DomainRecord, at: number): void {
+    const { clock, onBooted } = this.opts;
     if (!onBooted) return;
+    const run = record.run;
     // The guest phones home from wherever it runs by then, unless this run of it ended first.
-    void clock.sleep(bootDurationMs).then(() => {
+    void clock.sleep(Math.max(0, at - clock.now())).then(() => {
       if (record.run === run && record.host.domains.get(record.name) === record) onBooted(record.name, record.host.ref);
     }).catch(() => undefined);
   }

@@ -36,4 +36,6 @@ export interface LocateVmInput extends FleetRef {
 
 export interface LocateVmResult {
   found: Array<{ host: string; state: string; reason?: string }>;
+  /** Hosts that could not be asked (daemon down, network cut): the VM may or may not be there. */
+  unreachable: string[];
 }

@@ -6,7 +6,7 @@ import { Context } from '@temporalio/activity';
 import { guestCmdline } from '../lab/guest-cmdline';
 import { cloudInitSeed } from './cloud-init';
 import { classified } from './errors';
-import type { DomainSpec, HostRef, Hypervisor } from './hypervisor';
+import { HypervisorError, type DomainSpec, type HostRef, type Hypervisor } from './hypervisor';
 import type { BootCallback, InventoryPort, WorkflowPort } from './ports';
 import type { DefineAndStartVmInput, DestroyVmInput, LocateVmInput, LocateVmResult, MigrateVmInput } from './types';
 
@@ -66,12 +66,19 @@ export function createVmActivities(deps: VmActivityDeps) {
 
     async locateVm(input: LocateVmInput): Promise<LocateVmResult> {
       const names = input.hosts ?? (await deps.inventory.load(input.fleet)).hosts.map((h) => h.name);
-      const found: LocateVmResult['found'] = [];
+      const result: LocateVmResult = { found: [], unreachable: [] };
       for (const name of names) {
-        const state = await classified(async () => deps.hypervisor.domainState(await hostRef(input.fleet, name), input.domainName));
-        if (state) found.push({ host: name, state: state.state, ...(state.reason && { reason: state.reason }) });
+        const host = await hostRef(input.fleet, name);
+        try {
+          const state = await deps.hypervisor.domainState(host, input.domainName);
+          if (state) result.found.push({ host: name, state: state.state, ...(state.reason && { reason: state.reason }) });
+        } catch (err) {
+          // An unreachable host is an answer ("cannot tell"), not a reason to fail: the workflow decides.
+          if (err instanceof HypervisorError && err.permanent) throw await classified(() => Promise.reject(err)).catch((e: unknown) => e);
+          result.unreachable.push(name);
+        }
       }
-      return { found };
+      return result;
     },
   };
 }

@@ -50,6 +50,8 @@ export async function startDevEnv(opts: DevEnvOptions): Promise<DevEnvRecord> {
   await stopDevEnv(stateDir);
   mkdirSync(stateDir, { recursive: true });
   const secretFile = gatewaySecret(stateDir);
+  // A simulated fleet is only meaningful together with the Temporal state that knows its VMs.
+  if (!opts.persistent) rmSync(path.join(stateDir, 'simulated-fleet.json'), { force: true });
   const temporal = await startDevServer({
     ui: opts.ui ?? true,
     logFile: path.join(stateDir, 'temporal.log'),
@@ -79,7 +81,7 @@ export async function startDevEnv(opts: DevEnvOptions): Promise<DevEnvRecord> {
       logFile,
       consoleDir: hosts.consoleDir,
       detached: opts.detached ?? false,
-      ...(opts.workerEnv && { extraEnv: opts.workerEnv }),
+      extraEnv: { BOOTSHIFT_SIM_STATE_FILE: path.join(stateDir, 'simulated-fleet.json'), ...opts.workerEnv },
     });
     record.worker = { pid: worker.pid, gatewayUrl: worker.gatewayUrl, gatewayPort, logFile };
     save(stateDir, record);

@@ -24,9 +24,12 @@ const envSchema = z.object({
   BOOTSHIFT_GATEWAY_SECRET_FILE: optionalPath,
   BOOTSHIFT_GATEWAY_RATE_LIMIT: z.coerce.number().int().positive({ error: 'must be a positive integer' }).default(120),
   BOOTSHIFT_CONSOLE_DIR: optionalPath,
+  BOOTSHIFT_MIGRATION_BANDWIDTH_MIBPS: z.coerce.number().int().positive({ error: 'must be a positive integer (MiB/s)' }).optional(),
   /** Simulated hypervisor only: how long a simulated boot and a simulated live migration take. */
   BOOTSHIFT_SIM_BOOT_MS: z.coerce.number().int().nonnegative({ error: 'must be a non-negative integer' }).default(1000),
   BOOTSHIFT_SIM_MIGRATE_MS: z.coerce.number().int().nonnegative({ error: 'must be a non-negative integer' }).default(1000),
+  /** Simulated hypervisor only: keep the simulated fleet in this file so it survives worker restarts. */
+  BOOTSHIFT_SIM_STATE_FILE: optionalPath,
   BOOTSHIFT_LOG_LEVEL: z.enum(['trace', 'debug', 'info', 'warn', 'error'], { error: 'must be a log level' }).default('info'),
 });
 
@@ -35,8 +38,9 @@ export interface WorkerConfig {
   inventoryFile: string;
   hypervisor: 'libvirt' | 'simulated';
   gateway: { listen: { host: string; port: number } | null; publicUrl: string; secret: string; rateLimitPerMinute: number };
-  simulated: { bootMs: number; migrateMs: number };
+  simulated: { bootMs: number; migrateMs: number; stateFile?: string };
   consoleDir?: string;
+  migrationBandwidthMiBps?: number;
   logLevel: 'trace' | 'debug' | 'info' | 'warn' | 'error';
 }
 
@@ -63,8 +67,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): WorkerConfig {
       secret: gatewaySecret(e.BOOTSHIFT_GATEWAY_SECRET, e.BOOTSHIFT_GATEWAY_SECRET_FILE),
       rateLimitPerMinute: e.BOOTSHIFT_GATEWAY_RATE_LIMIT,
     },
-    simulated: { bootMs: e.BOOTSHIFT_SIM_BOOT_MS, migrateMs: e.BOOTSHIFT_SIM_MIGRATE_MS },
+    simulated: {
+      bootMs: e.BOOTSHIFT_SIM_BOOT_MS,
+      migrateMs: e.BOOTSHIFT_SIM_MIGRATE_MS,
+      ...(e.BOOTSHIFT_SIM_STATE_FILE && { stateFile: e.BOOTSHIFT_SIM_STATE_FILE }),
+    },
     ...(e.BOOTSHIFT_CONSOLE_DIR && { consoleDir: e.BOOTSHIFT_CONSOLE_DIR }),
+    ...(e.BOOTSHIFT_MIGRATION_BANDWIDTH_MIBPS && { migrationBandwidthMiBps: e.BOOTSHIFT_MIGRATION_BANDWIDTH_MIBPS }),
     logLevel: e.BOOTSHIFT_LOG_LEVEL,
   };
 }

@@ -24,9 +24,14 @@ async function main(config: WorkerConfig): Promise<void> {
   const signalBoot = createBootSignaller(temporal.client);
   const hypervisor: Hypervisor =
     config.hypervisor === 'libvirt'
-      ? createLibvirtHypervisor()
+      ? createLibvirtHypervisor({ ...(config.migrationBandwidthMiBps && { migrationBandwidthMiBps: config.migrationBandwidthMiBps }) })
       : createSimulatedFleet(
-          { hosts: (await readInventoryFile(config.inventoryFile)).hosts, bootDurationMs: config.simulated.bootMs, migrationDurationMs: config.simulated.migrateMs },
+          {
+            hosts: (await readInventoryFile(config.inventoryFile)).hosts,
+            bootDurationMs: config.simulated.bootMs,
+            migrationDurationMs: config.simulated.migrateMs,
+            ...(config.simulated.stateFile && { stateFile: config.simulated.stateFile }),
+          },
           signalBoot,
           (err) => logger.warn({ err: String(err) }, 'simulated guest could not signal boot complete'),
         );

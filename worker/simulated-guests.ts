@@ -1,27 +1,68 @@
-// Simulated hypervisor mode (benchmarks, fault tests, `--hypervisor simulated`): simulated guests have no network,
-// so when one finishes booting this sends the boot-complete signal on its behalf, marked as simulated in the history.
-import { createSimulatedHypervisor, type SimulatedHypervisor, type SimulatedHypervisorOptions } from '../activities/simulated-hypervisor';
+// Simulated hypervisor mode (benchmarks, fault tests, `--simulated`): simulated guests have no network, so when one
+// finishes booting this sends the boot-complete signal on its behalf, marked as simulated in the history. With a
+// state file the simulated fleet outlives the worker process, so a killed and restarted worker finds its VMs again,
+// as it would on real hosts.
+import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import {
+  createSimulatedHypervisor,
+  type SimulatedHypervisor,
+  type SimulatedHypervisorOptions,
+  type SimulatedSnapshot,
+} from '../activities/simulated-hypervisor';
 import type { BootCompleteEvent } from '../workflows/types';
 
 type SignalBoot = (workflowId: string, event: BootCompleteEvent) => Promise<unknown>;
 
+export interface SimulatedFleetOptions extends Omit<SimulatedHypervisorOptions, 'onBooted'> {
+  stateFile?: string;
+}
+
 export function createSimulatedFleet(
-  options: Omit<SimulatedHypervisorOptions, 'onBooted'>,
+  options: SimulatedFleetOptions,
   signalBoot: SignalBoot,
   onError: (err: unknown) => void = () => undefined,
 ): SimulatedHypervisor {
+  const { stateFile, ...simulation } = options;
   const workflowOf = new Map<string, string>();
   const hypervisor = createSimulatedHypervisor({
-    ...options,
+    ...simulation,
     onBooted: (domainName, host) => {
       const workflowId = workflowOf.get(domainName);
       if (workflowId) signalBoot(workflowId, { source: 'guest', detail: { via: 'simulated-guest', host: host.name } }).catch(onError);
     },
   });
-  const defineAndStart = hypervisor.defineAndStart.bind(hypervisor);
-  hypervisor.defineAndStart = async (host, spec) => {
-    if (spec.metadata?.workflowId) workflowOf.set(spec.name, spec.metadata.workflowId);
-    return defineAndStart(host, spec);
+  const remember = (snapshot: SimulatedSnapshot) => {
+    for (const { domains } of Object.values(snapshot)) {
+      for (const d of domains) if (d.metadata?.workflowId) workflowOf.set(d.name, d.metadata.workflowId);
+    }
   };
-  return hypervisor;
+  if (stateFile && existsSync(stateFile)) {
+    const saved = JSON.parse(readFileSync(stateFile, 'utf8')) as SimulatedSnapshot;
+    remember(saved);
+    hypervisor.restore(saved);
+  }
+  const persist = () => {
+    if (!stateFile) return;
+    writeFileSync(`${stateFile}.tmp`, JSON.stringify(hypervisor.snapshot()));
+    renameSync(`${stateFile}.tmp`, stateFile);
+  };
+  // Every operation that changes the fleet is followed by a write of the whole (small) fleet, success or not.
+  const persisted = <R>(run: Promise<R>): Promise<R> => run.finally(persist);
+  return {
+    defineAndStart: (host, spec) => {
+      if (spec.metadata?.workflowId) workflowOf.set(spec.name, spec.metadata.workflowId);
+      return persisted(hypervisor.defineAndStart(host, spec));
+    },
+    migrate: (request) => persisted(hypervisor.migrate(request)),
+    destroy: (host, domain) => persisted(hypervisor.destroy(host, domain)),
+    domainState: (host, domain) => hypervisor.domainState(host, domain),
+    listDomains: (host) => hypervisor.listDomains(host),
+    hostFacts: (host) => hypervisor.hostFacts(host),
+    failNextMigrations: (host, n, failure) => hypervisor.failNextMigrations(host, n, failure),
+    failDefine: (n, failure) => hypervisor.failDefine(n, failure),
+    inject: (op, predicate) => hypervisor.inject(op, predicate),
+    setDomainState: (host, domain, state) => hypervisor.setDomainState(host, domain, state),
+    snapshot: () => hypervisor.snapshot(),
+    restore: (snapshot) => hypervisor.restore(snapshot),
+  };
 }

@@ -20,6 +20,8 @@ export interface LibvirtHypervisorOptions {
   migrationTimeoutMs?: number;
   /** How often migration progress is polled (default 1 s). */
   pollIntervalMs?: number;
+  /** Bandwidth cap of each live migration in MiB/s (default: libvirt's, unlimited). */
+  migrationBandwidthMiBps?: number;
   /** Where NoCloud seed images go; default: next to the VM's disk image. */
   seedDir?: string;
   buildSeed?: (req: SeedImageRequest) => Promise<string>;
@@ -66,8 +68,8 @@ async function describe(virsh: Virsh, host: HostRef, name: string): Promise<List
   const state = await domainStateOrNull(virsh, host.uri, name);
   const xml = state && (await queryOrNull(virsh, host.uri, ['dumpxml', name]));
   if (!state || !xml) return null;
-  const { metadata } = parseDomainXml(xml);
-  return metadata ? { name, state, metadata } : { name, state };
+  const { metadata, vcpus, memoryMiB } = parseDomainXml(xml);
+  return { name, state, vcpus, memoryMiB, ...(metadata && { metadata }) };
 }
 
 async function listDomains(virsh: Virsh, host: HostRef): Promise<ListedDomain[]> {
@@ -88,6 +90,7 @@ export function createLibvirtHypervisor(options: LibvirtHypervisorOptions = {}):
     virsh,
     pollIntervalMs: options.pollIntervalMs ?? 1000,
     migrationTimeoutMs: options.migrationTimeoutMs ?? 30 * 60_000,
+    ...(options.migrationBandwidthMiBps && { bandwidthMiBps: options.migrationBandwidthMiBps }),
   };
   return {
     defineAndStart: (host, spec) => defineAndStart(define, host, spec),

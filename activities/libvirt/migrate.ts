@@ -13,13 +13,16 @@ export interface MigrateDeps {
   virsh: Virsh;
   pollIntervalMs: number;
   migrationTimeoutMs: number;
+  /** Caps each migration's stream (virsh --bandwidth), so live migrations cannot starve the hosts' other traffic. */
+  bandwidthMiBps?: number;
 }
 
 type Where = { source: DomainState | null; target: DomainState | null };
 type StopReason = 'cancelled' | 'timeout';
 
-function migrateArgs({ domain, to }: MigrateRequest): string[] {
+function migrateArgs({ domain, to }: MigrateRequest, bandwidthMiBps?: number): string[] {
   const args = ['migrate', '--live', '--persistent', '--undefinesource', '--verbose', domain, to.uri];
+  if (bandwidthMiBps) args.push('--bandwidth', String(bandwidthMiBps));
   // With an address and no port, libvirt takes a free port from the destination's migration_port_min..max range.
   const address = to.migrationAddress?.includes(':') ? `[${to.migrationAddress}]` : to.migrationAddress;
   return address ? [...args, '--migrateuri', `tcp://${address}`] : args;
@@ -99,7 +102,7 @@ async function runJob(deps: MigrateDeps, req: MigrateRequest, started: number) {
   const stopPolling = new AbortController();
   const polling = pollProgress(deps, req, started, stopPolling.signal);
   // virsh's own deadline is a backstop only: the job is aborted at migrationTimeoutMs.
-  const failure = await deps.virsh(req.from.uri, migrateArgs(req), deps.migrationTimeoutMs + 120_000).then(
+  const failure = await deps.virsh(req.from.uri, migrateArgs(req, deps.bandwidthMiBps), deps.migrationTimeoutMs + 120_000).then(
     () => undefined,
     (err: unknown) => err,
   );

@@ -99,7 +99,7 @@ describe('domainState, listDomains, hostFacts', () => {
     await hv.defineAndStart(boot, vm);
     await expect(hv.domainState(boot, vm.name)).resolves.toEqual({ state: 'running', reason: 'booted' });
     await expect(hv.domainState(settle, vm.name)).resolves.toBeNull();
-    await expect(hv.listDomains(boot)).resolves.toEqual([{ name: vm.name, state: { state: 'running', reason: 'booted' }, metadata: vm.metadata }]);
+    await expect(hv.listDomains(boot)).resolves.toEqual([{ name: vm.name, state: { state: 'running', reason: 'booted' }, vcpus: vm.vcpus, memoryMiB: vm.memoryMiB, metadata: vm.metadata }]);
     await expect(hv.hostFacts(boot)).resolves.toEqual({ cpus: 8, memoryMiB: 16384 });
   });
 });

@@ -35,7 +35,7 @@ describe('defineAndStart and destroy', () => {
     await expect(hv.defineAndStart(boot, vm)).resolves.toEqual({ created: true, state: { state: 'running', reason: 'booted' } });
     await expect(hv.defineAndStart(boot, vm)).resolves.toMatchObject({ created: false });
     await expect(hv.defineAndStart(boot, { ...vm, uuid: randomUUID() })).rejects.toMatchObject({ type: Failure.InvalidDomainXml, permanent: true });
-    await expect(hv.listDomains(boot)).resolves.toEqual([{ name: vm.name, state: { state: 'running', reason: 'booted' }, metadata: vm.metadata }]);
+    await expect(hv.listDomains(boot)).resolves.toEqual([{ name: vm.name, state: { state: 'running', reason: 'booted' }, vcpus: vm.vcpus, memoryMiB: vm.memoryMiB, metadata: vm.metadata }]);
   });
 
   it('restarts a crashed domain of the same uuid', async () => {

@@ -21,7 +21,8 @@ export interface SimulatedClock {
   sleep(ms: number, signal?: AbortSignal): Promise<void>;
 }
 
-export const realClock: SimulatedClock = { now: () => Date.now(), sleep: (ms, signal) => delay(ms, undefined, { signal }) };
+// Unref'd: a pending simulated boot or migration must not keep a worker that is shutting down alive.
+export const realClock: SimulatedClock = { now: () => Date.now(), sleep: (ms, signal) => delay(ms, undefined, { signal, ref: false }) };
 
 export interface SimulatedHypervisorOptions {
   hosts: Array<{ name: string; uri: string; cpus?: number; memoryMiB?: number }>;

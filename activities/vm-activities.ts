@@ -6,7 +6,9 @@ import { Context } from '@temporalio/activity';
 import { guestCmdline } from '../lab/guest-cmdline';
 import { cloudInitSeed } from './cloud-init';
 import { classified } from './errors';
-import { HypervisorError, type DomainSpec, type HostRef, type Hypervisor } from './hypervisor';
+import { heartbeating } from './heartbeat';
+import { ApplicationFailure } from '@temporalio/common';
+import type { DomainSpec, HostRef, Hypervisor } from './hypervisor';
 import type { BootCallback, InventoryPort, WorkflowPort } from './ports';
 import type { DefineAndStartVmInput, DestroyVmInput, LocateVmInput, LocateVmResult, MigrateVmInput } from './types';
 
@@ -31,7 +33,7 @@ export function createVmActivities(deps: VmActivityDeps) {
     async defineAndStartVm(input: DefineAndStartVmInput): Promise<{ created: boolean }> {
       const host = await hostRef(input.fleet, input.host);
       const spec = domainSpec(input, deps);
-      const { created } = await classified(() => deps.hypervisor.defineAndStart(host, spec));
+      const { created } = await heartbeating(() => classified(() => deps.hypervisor.defineAndStart(host, spec)));
       return { created };
     },
 
@@ -61,26 +63,32 @@ export function createVmActivities(deps: VmActivityDeps) {
 
     async destroyVm(input: DestroyVmInput): Promise<{ existed: boolean }> {
       const host = await hostRef(input.fleet, input.host);
-      return classified(() => deps.hypervisor.destroy(host, input.domainName));
+      return heartbeating(() => classified(() => deps.hypervisor.destroy(host, input.domainName)));
     },
 
-    async locateVm(input: LocateVmInput): Promise<LocateVmResult> {
-      const names = input.hosts ?? (await deps.inventory.load(input.fleet)).hosts.map((h) => h.name);
-      const result: LocateVmResult = { found: [], unreachable: [] };
-      for (const name of names) {
-        const host = await hostRef(input.fleet, name);
-        try {
-          const state = await deps.hypervisor.domainState(host, input.domainName);
-          if (state) result.found.push({ host: name, state: state.state, ...(state.reason && { reason: state.reason }) });
-        } catch (err) {
-          // An unreachable host is an answer ("cannot tell"), not a reason to fail: the workflow decides.
-          if (err instanceof HypervisorError && err.permanent) throw await classified(() => Promise.reject(err)).catch((e: unknown) => e);
-          result.unreachable.push(name);
-        }
-      }
-      return result;
-    },
+    locateVm: (input: LocateVmInput): Promise<LocateVmResult> => heartbeating(() => locate(deps, hostRef, input)),
   };
+}
+
+/** Where a domain is, host by host; a host that cannot be asked is listed as unreachable rather than failing. */
+async function locate(
+  deps: VmActivityDeps,
+  hostRef: (fleet: string, name: string) => Promise<HostRef>,
+  input: LocateVmInput,
+): Promise<LocateVmResult> {
+  const names = input.hosts ?? (await deps.inventory.load(input.fleet)).hosts.map((h) => h.name);
+  const result: LocateVmResult = { found: [], unreachable: [] };
+  for (const name of names) {
+    const host = await hostRef(input.fleet, name);
+    const state = await classified(() => deps.hypervisor.domainState(host, input.domainName)).catch((err: unknown) => {
+      // Permanent failures (a bad name, an unknown host) are real errors; anything else means "cannot tell".
+      if (err instanceof ApplicationFailure && err.nonRetryable) throw err;
+      result.unreachable.push(name);
+      return undefined;
+    });
+    if (state) result.found.push({ host: name, state: state.state, ...(state.reason && { reason: state.reason }) });
+  }
+  return result;
 }
 
 function domainSpec(input: DefineAndStartVmInput, deps: VmActivityDeps): DomainSpec {

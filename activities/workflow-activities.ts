@@ -1,18 +1,12 @@
 // Decommissioning must not race the VM's own provisioning: it cancels a running provisionVm (whose saga then cleans
 // up what it made) and waits for it to close, heartbeating so a worker crash hands the wait to another worker.
-import { Context } from '@temporalio/activity';
+import { heartbeating } from './heartbeat';
 import type { WorkflowOutcome, WorkflowPort } from './ports';
 
 export function createWorkflowActivities(workflows: WorkflowPort) {
   return {
     async awaitProvisionOutcome(input: { workflowId: string; cancel: boolean }): Promise<WorkflowOutcome> {
-      const ctx = Context.current();
-      const beat = setInterval(() => ctx.heartbeat(), 2000);
-      try {
-        return await workflows.awaitOutcome(input.workflowId, { cancel: input.cancel });
-      } finally {
-        clearInterval(beat);
-      }
+      return heartbeating(() => workflows.awaitOutcome(input.workflowId, { cancel: input.cancel }));
     },
   };
 }

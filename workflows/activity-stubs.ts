@@ -1,6 +1,7 @@
 // Timeouts and retry policies, per kind of activity. Ledger calls are cheap and idempotent: retry them patiently.
-// VM operations retry a few times unless the failure is permanent. Migration heartbeats, so a dead worker is noticed
-// within 30 s and cancellation reaches the libvirt job; the workflow waits for the abort to finish before it cleans up.
+// VM operations retry a few times unless the failure is permanent, and heartbeat, so a dead worker is noticed within
+// seconds; migration heartbeats too, which is also how cancellation reaches the libvirt job (the workflow waits for
+// the abort to finish before it cleans up).
 import { ActivityCancellationType, proxyActivities } from '@temporalio/workflow';
 import type { Activities } from '../activities';
 import { Failure } from '../domain';
@@ -8,12 +9,13 @@ import { Failure } from '../domain';
 const permanent = [Failure.InvalidDomainXml, Failure.UnknownHost, Failure.InvalidVmSpec, Failure.Cancelled];
 
 export const ledger = proxyActivities<Activities>({
-  startToCloseTimeout: '1 minute',
+  startToCloseTimeout: '30 seconds',
   retry: { initialInterval: '500 ms', maximumInterval: '10 seconds', nonRetryableErrorTypes: [Failure.InvalidLedgerInput] },
 });
 
 export const vms = proxyActivities<Activities>({
   startToCloseTimeout: '10 minutes',
+  heartbeatTimeout: '20 seconds',
   retry: { initialInterval: '2 seconds', maximumInterval: '30 seconds', maximumAttempts: 8, nonRetryableErrorTypes: permanent },
 });
 

@@ -1,0 +1,70 @@
+// `bootshift dev up|down|status`: the embedded environment (lab/dev-env.ts) as a long-lived thing a developer starts
+// once and points the other commands, Pulumi and the Temporal UI at. Everything started is recorded in env.json in
+// the state dir, which is how `down` stops exactly that and how the other commands find Temporal.
+import type { Command } from 'commander';
+import { z } from 'zod';
+import { readDevEnv, startDevEnv, stopDevEnv, type DevEnvRecord } from '../lab/dev-env';
+import { commandLine, isRunning } from '../lab/processes';
+import { devEnvHealth, renderDevEnv, type DevEnvHealth } from './dev-env-view';
+import { CliError, ExitCode } from './exit-codes';
+import { intFlag, jsonFlag, parseFlags } from './flags';
+import { resolveStateDir, type CliContext } from './options';
+import { writeJson } from './output';
+
+const ours = (pid: number, marker: string) => isRunning(pid) && commandLine(pid).includes(marker);
+
+const upSchema = z.object({ boot: intFlag(1, 16), settle: intFlag(0, 16), simulated: z.boolean().default(false), ui: z.boolean(), json: jsonFlag });
+
+export function registerDevCommands(program: Command, ctx: CliContext): void {
+  const dev = program.command('dev').description('the embedded environment: Temporal dev server + Web UI, lab hosts, worker, boot gateway');
+  const show = (record: DevEnvRecord, health: DevEnvHealth, json: boolean): void => {
+    if (json) writeJson(ctx.out, { ...health, env: record });
+    else ctx.out.write(`${renderDevEnv(record, health)}\n`);
+  };
+
+  dev
+    .command('up')
+    .description('start it in the background (state dir: --state-dir, $BOOTSHIFT_STATE_DIR or ./.bootshift/dev) and print where everything is')
+    .option('--boot <n>', 'boot (undersubscribed) hosts', '2')
+    .option('--settle <n>', 'settle (oversubscribed) hosts', '1')
+    .option('--simulated', 'simulated hypervisor instead of libvirt lab hosts (no libvirt needed)')
+    .option('--no-ui', 'do not serve the Temporal Web UI')
+    .option('--json', 'print the environment record as JSON')
+    .action(async (_opts, cmd: Command) => {
+      const flags = parseFlags(upSchema, cmd.opts());
+      const stateDir = resolveStateDir(cmd.optsWithGlobals(), ctx);
+      const existing = readDevEnv(stateDir);
+      if (existing && devEnvHealth(existing, ours).running) {
+        ctx.err.write(`already running (stop it first with \`bootshift dev down --state-dir ${stateDir}\` to change it)\n`);
+        return show(existing, devEnvHealth(existing, ours), flags.json);
+      }
+      ctx.err.write(`starting the dev environment in ${stateDir}...\n`);
+      const hypervisor = flags.simulated ? 'simulated' : 'libvirt';
+      const record = await startDevEnv({ stateDir, detached: true, persistent: true, boot: flags.boot, settle: flags.settle, ui: flags.ui, hypervisor });
+      show(record, devEnvHealth(record, ours), flags.json);
+      if (!flags.json) ctx.out.write(`\nstop it with: bootshift dev down --state-dir ${stateDir}\n`);
+    });
+
+  dev
+    .command('down')
+    .description('stop exactly what `dev up` started in the state dir (Temporal state in temporal.db is kept)')
+    .action(async (_opts, cmd: Command) => {
+      const stateDir = resolveStateDir(cmd.optsWithGlobals(), ctx);
+      const stopped = await stopDevEnv(stateDir);
+      ctx.err.write(stopped ? `stopped the dev environment in ${stateDir}\n` : `no dev environment recorded in ${stateDir}; nothing to stop\n`);
+    });
+
+  dev
+    .command('status')
+    .description('whether the dev environment in the state dir runs (exit 4 when not), and where everything is')
+    .option('--json', 'machine-readable output')
+    .action((_opts, cmd: Command) => {
+      const flags = parseFlags(z.object({ json: jsonFlag }), cmd.opts());
+      const stateDir = resolveStateDir(cmd.optsWithGlobals(), ctx);
+      const record = readDevEnv(stateDir);
+      if (!record) throw new CliError(ExitCode.Unreachable, `no dev environment recorded in ${stateDir} (start one with \`bootshift dev up\`)`);
+      const health = devEnvHealth(record, ours);
+      show(record, health, flags.json);
+      if (!health.running) throw new CliError(ExitCode.Unreachable, `the dev environment in ${stateDir} is not running`);
+    });
+}

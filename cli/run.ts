@@ -1,0 +1,44 @@
+// The bootshift command as a function of its arguments and context, returning the exit code: main.ts runs it on
+// the real process, tests run it on strings. Every error ends here and is mapped to one documented exit code.
+import { Command, CommanderError } from 'commander';
+import { registerDevCommands } from './dev-commands';
+import { ExitCode, exitCodeFor, exitCodesHelp } from './exit-codes';
+import { registerHostCommands } from './host-commands';
+import type { CliContext } from './options';
+import { registerVmCommands } from './vm-commands';
+
+export function buildProgram(ctx: CliContext): Command {
+  const program = new Command('bootshift')
+    .description('boot VMs on undersubscribed hosts, then live-migrate them to oversubscribed hosts')
+    .option('--address <host:port>', 'Temporal frontend (default: $TEMPORAL_ADDRESS, the dev environment, 127.0.0.1:7233)')
+    .option('--namespace <name>', 'Temporal namespace (default: $TEMPORAL_NAMESPACE, "default")')
+    .option('--ui-url <url>', 'Temporal Web UI, for history links (default: $BOOTSHIFT_TEMPORAL_UI, the dev environment)')
+    .option('--state-dir <dir>', 'dev environment state dir (default: $BOOTSHIFT_STATE_DIR, ./.bootshift/dev)')
+    .exitOverride()
+    .configureOutput({ writeOut: (s) => ctx.out.write(s), writeErr: (s) => ctx.err.write(s) })
+    .configureHelp({ showGlobalOptions: true })
+    .showHelpAfterError('(add --help for usage)')
+    .addHelpText('afterAll', exitCodesHelp);
+  registerDevCommands(program, ctx);
+  registerVmCommands(program, ctx);
+  registerHostCommands(program, ctx);
+  return program;
+}
+
+export async function run(argv: string[], ctx: CliContext): Promise<ExitCode> {
+  try {
+    await buildProgram(ctx).parseAsync(argv, { from: 'user' });
+    return ExitCode.Ok;
+  } catch (err) {
+    const code = exitCodeFor(err);
+    // Commander has already printed its own usage errors.
+    if (!(err instanceof CommanderError)) ctx.err.write(`bootshift: ${describe(err, code)}\n`);
+    return code;
+  }
+}
+
+function describe(err: unknown, code: ExitCode): string {
+  if (!(err instanceof Error)) return String(err);
+  // An unexpected error is a bug or an unforeseen failure: its stack is what a bug report needs.
+  return code === ExitCode.Unexpected ? (err.stack ?? err.message) : err.message;
+}

@@ -1,0 +1,64 @@
+// Where the CLI looks for Temporal, in order: flags, environment, the dev environment's env.json, the default; and
+// an invalid value is reported under the name of the place it came from.
+import path from 'node:path';
+import { resolveOptions, resolveStateDir } from '../../../cli/options';
+import type { DevEnvRecord } from '../../../lab/dev-env';
+
+const cwd = '/work/project';
+const devEnv = {
+  stateDir: '/work/project/.bootshift/dev',
+  fleet: 'lab',
+  temporal: { address: '127.0.0.1:41000', uiUrl: 'http://127.0.0.1:41001/' },
+} as DevEnvRecord;
+const withDevEnv = (dir: string) => (dir === devEnv.stateDir ? devEnv : undefined);
+const none = () => undefined;
+
+test('with nothing set it is the local default server, namespace "default" and fleet "lab"', () => {
+  expect(resolveOptions({}, { env: {}, cwd }, none)).toEqual({
+    address: '127.0.0.1:7233',
+    namespace: 'default',
+    uiUrl: null,
+    stateDir: '/work/project/.bootshift/dev',
+    fleet: 'lab',
+    devEnv: undefined,
+    addressSource: 'default',
+  });
+});
+
+test('a running dev environment supplies address, UI URL (without trailing slash) and fleet', () => {
+  const opts = resolveOptions({}, { env: {}, cwd }, withDevEnv);
+  expect(opts).toMatchObject({ address: '127.0.0.1:41000', uiUrl: 'http://127.0.0.1:41001', fleet: 'lab', devEnv });
+  expect(opts.addressSource).toBe(path.join(devEnv.stateDir, 'env.json'));
+});
+
+test('environment variables beat env.json, flags beat both', () => {
+  const env = { TEMPORAL_ADDRESS: 'temporal.example:7233', TEMPORAL_NAMESPACE: 'prod', BOOTSHIFT_TEMPORAL_UI: 'https://ui.example' };
+  expect(resolveOptions({}, { env, cwd }, withDevEnv)).toMatchObject({
+    address: 'temporal.example:7233',
+    namespace: 'prod',
+    uiUrl: 'https://ui.example',
+    addressSource: 'TEMPORAL_ADDRESS',
+    // Another server than the dev environment's: its UI and fleet are not borrowed.
+    devEnv: undefined,
+    fleet: 'lab',
+  });
+  const flags = { address: '10.1.2.3:7233', namespace: 'staging', uiUrl: 'http://ui:8080', fleet: 'east' };
+  expect(resolveOptions(flags, { env, cwd }, withDevEnv)).toMatchObject({ ...flags, addressSource: '--address' });
+});
+
+test('--state-dir, then $BOOTSHIFT_STATE_DIR, relative to the current directory', () => {
+  expect(resolveStateDir({ stateDir: 'x' }, { env: { BOOTSHIFT_STATE_DIR: '/abs' }, cwd })).toBe('/work/project/x');
+  expect(resolveStateDir({}, { env: { BOOTSHIFT_STATE_DIR: '/abs' }, cwd })).toBe('/abs');
+});
+
+test('every invalid value is reported at once, named by its source, as a usage error', () => {
+  const flags = { uiUrl: 'ftp://x', fleet: 'Bad_Fleet' };
+  const env = { TEMPORAL_ADDRESS: 'no-port', TEMPORAL_NAMESPACE: 'a b' };
+  const message = [
+    'TEMPORAL_ADDRESS: must be host:port',
+    'TEMPORAL_NAMESPACE: must be a namespace name (A-Z, a-z, 0-9, "._-")',
+    '--ui-url: must be an http(s) URL',
+    '--fleet: must be 1-63 characters of a-z, 0-9 and "-", starting with a letter',
+  ].join('\n');
+  expect(() => resolveOptions(flags, { env, cwd }, none)).toThrow(expect.objectContaining({ exitCode: 2, message }));
+});

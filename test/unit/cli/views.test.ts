@@ -1,0 +1,100 @@
+// What people read: the status page, the hosts table, the VM list, the summary table and the dev environment.
+import type { LedgerSnapshot } from '../../../domain';
+import type { DevEnvRecord } from '../../../lab/dev-env';
+import { devEnvHealth, renderDevEnv } from '../../../cli/dev-env-view';
+import { renderHosts, vcpuColumn } from '../../../cli/hosts-view';
+import { summaryTable } from '../../../cli/summary-table';
+import { renderVmList } from '../../../cli/vm-list-view';
+import { historyUrl, renderVmStatus, statusReport } from '../../../cli/vm-status-view';
+import { vmStatus } from './fixtures';
+
+const ref = { workflowId: 'vm/proj/dev/web', runId: 'r-1' };
+
+test('the history link escapes the workflow id; no UI address, no link', () => {
+  expect(historyUrl('http://127.0.0.1:8233', 'default', ref)).toBe('http://127.0.0.1:8233/namespaces/default/workflows/vm%2Fproj%2Fdev%2Fweb/r-1/history');
+  expect(historyUrl(null, 'default', ref)).toBeNull();
+});
+
+test('a status report is the workflow status plus durations and link, and renders one fact per line', () => {
+  const migrating = vmStatus('web', 'migrating', { migrationAttempts: [{ host: 'settle-2', error: 'connection refused' }] });
+  const report = statusReport(migrating, ref, { uiUrl: 'http://ui', namespace: 'default' });
+  expect(report).toMatchObject({ ...migrating, ...ref, durations: { queuedMs: 200, bootMs: 1200, migrateMs: null } });
+  const text = renderVmStatus(report);
+  expect(text).toContain('phase        migrating to settle-1: 40% (attempt 1)');
+  expect(text).toContain('boot         1.2 s (boot complete from guest)');
+  expect(text).toContain('attempts     settle-2: connection refused');
+  expect(text).toContain('history      http://ui/namespaces/default/workflows/vm%2Fproj%2Fdev%2Fweb/r-1/history');
+  expect(text).not.toContain('left behind');
+});
+
+test('a failed VM shows its error and what its clean-up left behind', () => {
+  const failed = vmStatus('web', 'failed', { leftovers: ['destroy on boot-1'] });
+  const text = renderVmStatus(statusReport(failed, ref, { uiUrl: null, namespace: 'default' }));
+  expect(text).toContain('error        no boot host for VM: fleet is empty');
+  expect(text).toContain('left behind  destroy on boot-1');
+  expect(text).toContain('history      - (Temporal UI address unknown');
+});
+
+const snapshot: LedgerSnapshot = {
+  fleet: 'lab',
+  policy: { cpuAllocationRatio: 4, bootVcpusWithinCpus: true } as LedgerSnapshot['policy'],
+  hosts: [
+    { name: 'boot-1', pool: 'boot', state: 'active', cpus: 2, memoryMiB: 1024, cpuAllocationRatio: null, vms: ['vm/p/d/a'], vcpusUsed: 1, memoryUsedMiB: 128, freeVcpus: 1, freeVmSlots: 1, freeMemoryMiB: 896 },
+    { name: 'settle-1', pool: 'settle', state: 'draining', cpus: 1, memoryMiB: 1024, cpuAllocationRatio: 4, vms: [], vcpusUsed: 0, memoryUsedMiB: 0, freeVcpus: null, freeVmSlots: null, freeMemoryMiB: 1024 },
+  ],
+  queue: [{ position: 1, reservationId: 'boot:vm/p/d/b', vmId: 'vm/p/d/b', vcpus: 2, memoryMiB: 256 }],
+  counts: { hosts: 2, vms: 2, bootReserved: 1, settleReserved: 0, committed: 0, queued: 1 },
+};
+
+test('hosts: one row per host with vCPUs used/capacity, then the boot queue in order', () => {
+  expect(vcpuColumn(snapshot.hosts[0]!)).toBe('1/2');
+  expect(vcpuColumn(snapshot.hosts[1]!)).toBe('0/-');
+  expect(renderHosts(snapshot).split('\n')).toEqual([
+    'fleet lab: 2 hosts, 2 VMs, 1 queued for a boot host',
+    '',
+    'HOST      POOL    STATE     VMS  VCPUS  FREE MEMORY  VM IDS',
+    'boot-1    boot    active    1    1/2    896 MiB      vm/p/d/a',
+    'settle-1  settle  draining  0    0/-    1024 MiB     -',
+    '',
+    'boot queue:',
+    'POS  VM        VCPUS  MEMORY   RESERVATION',
+    '1    vm/p/d/b  2      256 MiB  boot:vm/p/d/b',
+  ]);
+  expect(renderHosts({ ...snapshot, queue: [] })).toMatch(/\nboot queue: empty$/);
+});
+
+test('the summary table compares boot and migration times per VM', () => {
+  expect(summaryTable([vmStatus('a', 'settled'), vmStatus('b', 'unsettled')]).split('\n')).toEqual([
+    'VM  PHASE      BOOT HOST  SETTLE HOST  BOOT TIME  MIGRATION TIME',
+    'a   settled    boot-1     settle-1     1.2 s      1.1 s',
+    'b   unsettled  boot-1     -            1.2 s      -',
+  ]);
+});
+
+test('the VM list shows visibility rows, and says so when there are none', () => {
+  const row = { name: 'web', phase: 'booting' as const, host: 'boot-1', bootHost: 'boot-1', settleHost: null, workflowId: 'vm/p/d/web', runId: 'r', workflowStatus: 'RUNNING', startTime: '2025-01-01T00:00:00.123Z', closeTime: null };
+  expect(renderVmList([row]).split('\n')[1]).toBe('web   booting  boot-1  boot-1     -            2025-01-01T00:00:00Z  running   vm/p/d/web');
+  expect(renderVmList([])).toBe('no VM workflows found');
+});
+
+test('the dev environment is running only if both recorded processes are still ours', () => {
+  const record = {
+    stateDir: '/s',
+    taskQueue: 'bootshift',
+    fleet: 'lab',
+    inventoryFile: '/s/inventory.yaml',
+    consoleDir: '/s/consoles',
+    labDir: null,
+    temporal: { address: '127.0.0.1:7233', uiUrl: null, pid: 10, binary: '/bin/temporal', ports: { grpc: 7233, ui: 0, http: 0, metrics: 0 } },
+    worker: { pid: 20, gatewayUrl: 'http://127.0.0.1:8787', gatewayPort: 8787, logFile: '/s/worker.log' },
+  } as DevEnvRecord;
+  const alive = devEnvHealth(record, () => true);
+  expect(alive.running).toBe(true);
+  const workerGone = devEnvHealth(record, (pid, marker) => pid === 10 && marker === '/bin/temporal');
+  expect(workerGone).toEqual({ running: false, components: [{ name: 'temporal', pid: 10, running: true }, { name: 'worker', pid: 20, running: false }] });
+  const text = renderDevEnv(record, workerGone);
+  expect(text).toMatch(/^bootshift dev environment in \/s: NOT running\n/);
+  expect(text).toContain('  worker       task queue bootshift (pid 20, NOT running)');
+  expect(text).toContain('  web ui       - (started with --no-ui)');
+  expect(text).toContain('  temporal log /s/temporal.log');
+});

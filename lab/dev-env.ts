@@ -10,7 +10,7 @@ import { freePort } from './free-port';
 import { startLab, stopLab } from './hosts';
 import { commandLine, stopProcesses } from './processes';
 import { startDevServer } from './temporal';
-import { startWorkerProcess } from './worker-process';
+import { startWorkerProcess, type WorkerProcessOptions } from './worker-process';
 
 export interface DevEnvOptions {
   stateDir: string;
@@ -24,6 +24,8 @@ export interface DevEnvOptions {
   detached?: boolean;
   /** Keep Temporal's state in <stateDir>/temporal.db across restarts. */
   persistent?: boolean;
+  /** Declared CPUs of each host (default 1). */
+  hostCpus?: number;
   workerEnv?: Record<string, string>;
 }
 
@@ -35,7 +37,8 @@ export interface DevEnvRecord {
   consoleDir: string;
   labDir: string | null;
   temporal: { address: string; uiUrl: string | null; pid: number; binary: string; ports: { grpc: number; ui: number; http: number; metrics: number } };
-  worker: { pid: number; gatewayUrl: string; gatewayPort: number; logFile: string };
+  worker: { pid: number; gatewayUrl: string; gatewayPort: number; logFile: string; options: WorkerProcessOptions };
+  persistent: boolean;
 }
 
 export const envFile = (stateDir: string) => path.join(stateDir, 'env.json');
@@ -62,6 +65,7 @@ export async function startDevEnv(opts: DevEnvOptions): Promise<DevEnvRecord> {
     stateDir,
     taskQueue: 'bootshift',
     labDir: null,
+    persistent: opts.persistent ?? false,
     temporal: { address: temporal.address, uiUrl: temporal.uiUrl ?? null, pid: temporal.pid, binary: temporal.binary, ports: temporal.ports },
   };
   save(stateDir, record);
@@ -71,7 +75,7 @@ export async function startDevEnv(opts: DevEnvOptions): Promise<DevEnvRecord> {
     save(stateDir, record);
     const gatewayPort = await freePort();
     const logFile = path.join(stateDir, 'worker.log');
-    const worker = await startWorkerProcess({
+    const options: WorkerProcessOptions = {
       temporalAddress: temporal.address,
       taskQueue: record.taskQueue!,
       inventoryFile: hosts.inventoryFile,
@@ -82,8 +86,9 @@ export async function startDevEnv(opts: DevEnvOptions): Promise<DevEnvRecord> {
       consoleDir: hosts.consoleDir,
       detached: opts.detached ?? false,
       extraEnv: { BOOTSHIFT_SIM_STATE_FILE: path.join(stateDir, 'simulated-fleet.json'), ...opts.workerEnv },
-    });
-    record.worker = { pid: worker.pid, gatewayUrl: worker.gatewayUrl, gatewayPort, logFile };
+    };
+    const worker = await startWorkerProcess(options);
+    record.worker = { pid: worker.pid, gatewayUrl: worker.gatewayUrl, gatewayPort, logFile, options };
     save(stateDir, record);
     return record as DevEnvRecord;
   } catch (err) {
@@ -100,13 +105,14 @@ async function startHosts(stateDir: string, opts: DevEnvOptions): Promise<Pick<D
     const hosts = [...Array(boot + settle).keys()].map((i) => {
       const pool = i < boot ? 'boot' : 'settle';
       const name = `${pool}-${i < boot ? i + 1 : i - boot + 1}`;
-      return { name, uri: `test:///simulated/${name}`, cpus: 1, memoryMiB: 1024, pool, ...(pool === 'settle' && { cpuAllocationRatio: 4 }) };
+      const cpus = opts.hostCpus ?? 1;
+      return { name, uri: `test:///simulated/${name}`, cpus, memoryMiB: 1024 * cpus, pool, ...(pool === 'settle' && { cpuAllocationRatio: 4 }) };
     });
     writeFileSync(inventoryFile, stringify({ fleet: 'lab', hosts }));
     return { fleet: 'lab', inventoryFile, consoleDir: path.join(stateDir, 'consoles'), labDir: null };
   }
   const labDir = opts.labDir ?? `/tmp/bs-${randomBytes(3).toString('hex')}`;
-  const lab = await startLab({ dir: labDir, boot, settle });
+  const lab = await startLab({ dir: labDir, boot, settle, ...(opts.hostCpus && { hostCpus: opts.hostCpus, hostMemoryMiB: 1024 * opts.hostCpus }) });
   const consoleDir = path.join(lab.sharedDir, 'consoles');
   mkdirSync(consoleDir, { recursive: true });
   return { fleet: 'lab', inventoryFile: lab.inventoryPath, consoleDir, labDir: lab.dir };
@@ -133,4 +139,28 @@ function gatewaySecret(stateDir: string): string {
   const file = path.join(stateDir, 'gateway.secret');
   if (!existsSync(file)) writeFileSync(file, randomBytes(48).toString('base64url'), { mode: 0o600 });
   return file;
+}
+
+/** Starts the recorded worker again (after a crash or a deliberate kill), with the same settings. */
+export async function restartWorker(record: DevEnvRecord): Promise<DevEnvRecord> {
+  const worker = await startWorkerProcess(record.worker.options);
+  const next = { ...record, worker: { ...record.worker, pid: worker.pid } };
+  save(record.stateDir, next);
+  return next;
+}
+
+/** Starts the recorded Temporal dev server again on the same ports and database (persistent environments only). */
+export async function restartTemporal(record: DevEnvRecord): Promise<DevEnvRecord> {
+  if (!record.persistent) throw new Error('restartTemporal needs a persistent environment (its state would be lost)');
+  await stopProcesses([record.temporal.pid].filter((pid) => commandLine(pid).includes(record.temporal.binary)));
+  const server = await startDevServer({
+    ui: record.temporal.uiUrl !== null,
+    logFile: path.join(record.stateDir, 'temporal.log'),
+    dbFile: path.join(record.stateDir, 'temporal.db'),
+    ports: record.temporal.ports,
+    detached: record.worker.options.detached ?? false,
+  });
+  const next = { ...record, temporal: { ...record.temporal, pid: server.pid } };
+  save(record.stateDir, next);
+  return next;
 }

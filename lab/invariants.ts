@@ -1,0 +1,103 @@
+// The invariant checker every fault test (and anyone with a fleet) can run once the fleet is quiet: it puts the
+// three views side by side (the ledger, the domains libvirt or the simulated hypervisor really has, and what each
+// VM's workflows say) and reports any VM lost or duplicated, any host over its policy, and any reservation that no
+// live VM accounts for.
+import type { Client } from '@temporalio/client';
+import type { HostConfig, Inventory, LedgerSnapshot } from '../domain';
+import { getLedgerSnapshotQuery } from '../workflows/messages';
+import type { ProvisionVmResult } from '../workflows/types';
+
+export interface ObservedDomain {
+  host: string;
+  name: string;
+  vmId?: string;
+  running: boolean;
+  vcpus: number;
+  memoryMiB: number;
+}
+
+export interface InvariantReport {
+  vms: number;
+  lost: string[];
+  duplicated: string[];
+  overcommitted: string[];
+  leakedReservations: string[];
+  misplaced: string[];
+  ok: boolean;
+}
+
+interface Expectation {
+  vmId: string;
+  /** Where the VM must run, or null when it must be gone. */
+  host: string | null;
+}
+
+export async function checkInvariants(opts: {
+  client: Client;
+  inventory: Inventory;
+  domains: ObservedDomain[];
+}): Promise<InvariantReport> {
+  const ledger = await opts.client.workflow.getHandle(`fleet/${opts.inventory.fleet}`).query(getLedgerSnapshotQuery);
+  const expected = await expectations(opts.client);
+  const where = new Map<string, ObservedDomain[]>();
+  for (const d of opts.domains) if (d.vmId) where.set(d.vmId, [...(where.get(d.vmId) ?? []), d]);
+
+  const lost: string[] = [];
+  const misplaced: string[] = [];
+  for (const { vmId, host } of expected) {
+    const found = where.get(vmId) ?? [];
+    if (host !== null && found.length === 0) lost.push(vmId);
+    else if (host !== null && !found.some((d) => d.host === host && d.running)) misplaced.push(`${vmId}: expected on ${host}, found on ${found.map((d) => d.host).join(', ')}`);
+    else if (host === null && found.length > 0) misplaced.push(`${vmId}: should be gone, found on ${found.map((d) => d.host).join(', ')}`);
+  }
+  const duplicated = [...where].filter(([, found]) => found.length > 1).map(([vmId, found]) => `${vmId} on ${found.map((d) => d.host).join(', ')}`);
+  const leakedReservations = leaks(ledger, opts.domains, expected);
+  const overcommitted = opts.inventory.hosts.flatMap((h) => overcommit(h, opts.domains.filter((d) => d.host === h.name), opts.inventory));
+  const report = { vms: expected.filter((e) => e.host !== null).length, lost, duplicated, overcommitted, leakedReservations, misplaced };
+  return { ...report, ok: [lost, duplicated, overcommitted, leakedReservations, misplaced].every((l) => l.length === 0) };
+}
+
+/** From the workflows: every completed provisioning not decommissioned since must run where its result says. */
+async function expectations(client: Client): Promise<Expectation[]> {
+  const out = new Map<string, Expectation>();
+  for await (const wf of client.workflow.list({ query: `WorkflowType = 'provisionVm'` })) {
+    if (wf.status.name === 'RUNNING') throw new Error(`checkInvariants needs a quiet fleet, but ${wf.workflowId} is still running`);
+    if (wf.status.name !== 'COMPLETED' || out.has(wf.workflowId)) continue;
+    const result = (await client.workflow.getHandle(wf.workflowId, wf.runId).result()) as ProvisionVmResult;
+    out.set(wf.workflowId, { vmId: result.vmId, host: result.host });
+  }
+  for await (const wf of client.workflow.list({ query: `WorkflowType = 'decommissionVm' AND ExecutionStatus = 'Completed'` })) {
+    const vmId = wf.workflowId.replace(/\/decommission$/, '');
+    const provisioned = out.get(vmId);
+    if (provisioned) out.set(vmId, { vmId, host: null });
+  }
+  return [...out.values()];
+}
+
+/** A reservation held by a VM that runs nowhere (or a VM the ledger places on a host it is not on) is a leak. */
+function leaks(ledger: LedgerSnapshot, domains: ObservedDomain[], expected: Expectation[]): string[] {
+  const alive = new Set(expected.filter((e) => e.host !== null).map((e) => e.vmId));
+  const found: string[] = [];
+  for (const host of ledger.hosts) {
+    for (const vmId of host.vms) {
+      const onHost = domains.some((d) => d.vmId === vmId && d.host === host.name);
+      if (!alive.has(vmId) || !onHost) found.push(`${vmId} holds a slot on ${host.name}`);
+    }
+  }
+  for (const q of ledger.queue) found.push(`${q.vmId} still queued`);
+  return found;
+}
+
+function overcommit(host: HostConfig, domains: ObservedDomain[], inventory: Inventory): string[] {
+  const vcpus = domains.reduce((n, d) => n + d.vcpus, 0);
+  const memory = domains.reduce((n, d) => n + d.memoryMiB, 0);
+  const problems: string[] = [];
+  if (memory > host.memoryMiB) problems.push(`${host.name}: ${memory} MiB of ${host.memoryMiB}`);
+  if (host.pool === 'boot') {
+    if (domains.length > host.cpus) problems.push(`${host.name}: ${domains.length} VMs on ${host.cpus} CPUs`);
+    if (inventory.policy.bootVcpusWithinCpus && vcpus > host.cpus) problems.push(`${host.name}: ${vcpus} vCPUs on ${host.cpus} CPUs`);
+  } else if (vcpus > (host.cpuAllocationRatio ?? 4) * host.cpus) {
+    problems.push(`${host.name}: ${vcpus} vCPUs over ${host.cpuAllocationRatio ?? 4} x ${host.cpus} CPUs`);
+  }
+  return problems;
+}

@@ -1,0 +1,82 @@
+// Fault: the worker process is SIGKILLed at random moments while VMs are being provisioned (simulated hypervisor,
+// whose fleet outlives the worker as real hosts would), and restarted each time. Every VM must end settled, exactly
+// once, with the ledger, the hypervisor and the workflows agreeing and no reservation leaked.
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { Client, Connection } from '@temporalio/client';
+import { restartWorker, startDevEnv, stopDevEnv, type DevEnvRecord } from '../../lab/dev-env';
+import { checkInvariants } from '../../lab/invariants';
+import { observeSimulatedFleet } from '../../lab/observed-domains';
+import { isRunning } from '../../lab/processes';
+import { waitFor } from '../../lab/wait';
+import { readInventoryFile } from '../../worker/inventory-file';
+import { provisionVm } from '../../workflows/provision-vm';
+import { FULL, recordFaultResult, scaled, seededRandom } from './fault-run';
+
+jest.setTimeout(3_600_000);
+
+let env: DevEnvRecord;
+let connection: Connection;
+
+afterAll(async () => {
+  await connection?.close();
+  if (env) await stopDevEnv(env.stateDir);
+});
+
+test('VMs all settle exactly once although the worker is killed again and again', async () => {
+  const vmCount = scaled(12, 60);
+  const killTarget = scaled(4, 24);
+  env = await startDevEnv({
+    stateDir: mkdtempSync(path.join(tmpdir(), 'bootshift-fault-kills-')),
+    hypervisor: 'simulated',
+    ui: false,
+    boot: 2,
+    settle: 2,
+    hostCpus: 4,
+    workerEnv: { BOOTSHIFT_SIM_BOOT_MS: String(scaled(3000, 6000)), BOOTSHIFT_SIM_MIGRATE_MS: String(scaled(2000, 4000)) },
+  });
+  connection = await Connection.connect({ address: env.temporal.address });
+  const client = new Client({ connection });
+  const handles = await Promise.all(
+    Array.from({ length: vmCount }, (_, i) => {
+      const vmId = `vm/fault/kills/vm${i}`;
+      const spec = { name: `vm${i}`, vcpus: 1, memoryMiB: 128, image: { kind: 'kernel' as const, kernel: '/sim/vmlinuz', initrd: '/sim/initrd' }, bootTimeoutSeconds: 3600, waitFor: 'settled' as const, fleet: env.fleet };
+      return client.workflow.start(provisionVm, { taskQueue: env.taskQueue, workflowId: vmId, args: [{ vmId, spec }] });
+    }),
+  );
+  let done = false;
+  const results = Promise.all(handles.map((h) => h.result())).finally(() => (done = true));
+
+  const random = seededRandom(20261124);
+  let kills = 0;
+  while (!done) {
+    await sleep(500 + random() * 3000);
+    if (done) break;
+    const pid = env.worker.pid;
+    process.kill(pid, 'SIGKILL');
+    kills += 1;
+    await waitFor(() => !isRunning(pid), { timeoutMs: 10_000, what: `worker ${pid} to die` });
+    env = await restartWorker(env);
+  }
+  const settled = await results;
+
+  expect(settled.filter((r) => !r.settled).map((r) => `${r.vmId}: ${r.note}`)).toEqual([]);
+  const domains = observeSimulatedFleet(path.join(env.stateDir, 'simulated-fleet.json'));
+  expect(domains).toHaveLength(vmCount);
+  const report = await checkInvariants({ client, inventory: await readInventoryFile(env.inventoryFile), domains });
+  recordFaultResult('worker-kills', {
+    fault: 'worker SIGKILLed at random points and restarted (simulated hypervisor)',
+    runs: 1,
+    injections: kills,
+    vms: vmCount,
+    lost: report.lost.length,
+    duplicated: report.duplicated.length,
+    leakedReservations: report.leakedReservations.length,
+    notes: report.ok ? undefined : JSON.stringify(report),
+  });
+  expect(report).toMatchObject({ ok: true, vms: vmCount });
+  if (FULL) expect(kills).toBeGreaterThanOrEqual(killTarget);
+  else expect(kills).toBeGreaterThanOrEqual(1);
+});

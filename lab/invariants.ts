@@ -59,19 +59,21 @@ export async function checkInvariants(opts: {
 
 /** From the workflows: every completed provisioning not decommissioned since must run where its result says. */
 async function expectations(client: Client): Promise<Expectation[]> {
-  const out = new Map<string, Expectation>();
+  const latest = new Map<string, Expectation & { closedAt: number }>();
   for await (const wf of client.workflow.list({ query: `WorkflowType = 'provisionVm'` })) {
     if (wf.status.name === 'RUNNING') throw new Error(`checkInvariants needs a quiet fleet, but ${wf.workflowId} is still running`);
-    if (wf.status.name !== 'COMPLETED' || out.has(wf.workflowId)) continue;
+    const closedAt = wf.closeTime?.getTime() ?? 0;
+    if (wf.status.name !== 'COMPLETED' || (latest.get(wf.workflowId)?.closedAt ?? -1) > closedAt) continue;
     const result = (await client.workflow.getHandle(wf.workflowId, wf.runId).result()) as ProvisionVmResult;
-    out.set(wf.workflowId, { vmId: result.vmId, host: result.host });
+    latest.set(wf.workflowId, { vmId: result.vmId, host: result.host, closedAt });
   }
+  // A decommission counts only if it came after the VM's latest provisioning (a VM can be re-created).
   for await (const wf of client.workflow.list({ query: `WorkflowType = 'decommissionVm' AND ExecutionStatus = 'Completed'` })) {
     const vmId = wf.workflowId.replace(/\/decommission$/, '');
-    const provisioned = out.get(vmId);
-    if (provisioned) out.set(vmId, { vmId, host: null });
+    const provisioned = latest.get(vmId);
+    if (provisioned && wf.startTime.getTime() > provisioned.closedAt) latest.set(vmId, { ...provisioned, host: null });
   }
-  return [...out.values()];
+  return [...latest.values()].map(({ vmId, host }) => ({ vmId, host }));
 }
 
 /** A reservation held by a VM that runs nowhere (or a VM the ledger places on a host it is not on) is a leak. */

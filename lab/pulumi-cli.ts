@@ -43,6 +43,8 @@ export interface RunPulumiOptions extends PulumiEnvOptions {
   offline?: boolean;
   /** Called with each chunk of output as it arrives (for live progress). */
   onOutput?: (chunk: string) => void;
+  /** Aborting SIGKILLs the CLI and every plugin it started, as a crash of the machine running it would. */
+  kill?: AbortSignal;
 }
 
 export async function runPulumi(args: string[], opts: RunPulumiOptions): Promise<PulumiRun> {
@@ -50,7 +52,16 @@ export async function runPulumi(args: string[], opts: RunPulumiOptions): Promise
   const [command, argv] = opts.offline
     ? ['unshare', ['--net', '--', path.join(repoRoot(), 'lab', 'offline-exec'), pulumi, ...args]]
     : [pulumi, args];
-  const child = spawn(command, argv, { cwd: opts.cwd, env: pulumiEnv(opts), stdio: ['ignore', 'pipe', 'pipe'] });
+  // With a kill switch it gets its own process group, so the kill reaches the language host and provider plugins too.
+  const child = spawn(command, argv, { cwd: opts.cwd, env: pulumiEnv(opts), stdio: ['ignore', 'pipe', 'pipe'], detached: opts.kill !== undefined });
+  const killGroup = () => {
+    try {
+      process.kill(-child.pid!, 'SIGKILL');
+    } catch {
+      // already gone
+    }
+  };
+  opts.kill?.addEventListener('abort', killGroup, { once: true });
   let stdout = '';
   let stderr = '';
   child.stdout.setEncoding('utf8').on('data', (c: string) => ((stdout += c), opts.onOutput?.(c)));
@@ -58,6 +69,6 @@ export async function runPulumi(args: string[], opts: RunPulumiOptions): Promise
   const code = await new Promise<number>((resolve, reject) => {
     child.once('error', reject);
     child.once('close', (c) => resolve(c ?? -1));
-  });
+  }).finally(() => opts.kill?.removeEventListener('abort', killGroup));
   return { code, stdout, stderr };
 }

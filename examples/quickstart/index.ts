@@ -13,7 +13,7 @@ const vms = ['web', 'api', 'jobs'].map(
       memoryMiB: config.getNumber('memoryMiB') ?? 128,
       image,
       fleet: config.get('fleet') ?? 'lab',
-      bootTimeoutSeconds: 600,
+      bootTimeoutSeconds: config.getNumber('bootTimeoutSeconds') ?? 600,
     }),
 );
 

@@ -1,0 +1,89 @@
+// Fault (real lab): the destination's libvirtd is SIGKILLed in the middle of a live migration (slowed down with a
+// bandwidth cap so there is a middle). The VM must keep running on its boot host, the migration must be retried or
+// sent to the other settle host, and once the killed daemon is back nothing may be left behind anywhere.
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { Client, Connection } from '@temporalio/client';
+import { createLibvirtHypervisor } from '../../activities/libvirt/libvirt-hypervisor';
+import { startDevEnv, stopDevEnv, type DevEnvRecord } from '../../lab/dev-env';
+import { guestImage } from '../../lab/guest-image';
+import { killHostDaemon, restartHostDaemon } from '../../lab/host-control';
+import { checkInvariants } from '../../lab/invariants';
+import { observeHypervisor } from '../../lab/observed-domains';
+import { waitFor } from '../../lab/wait';
+import { readInventoryFile } from '../../worker/inventory-file';
+import { getStatusQuery } from '../../workflows/messages';
+import { provisionVm } from '../../workflows/provision-vm';
+import { virshLines } from '../helpers/virsh';
+import { recordFaultResult, scaled } from './fault-run';
+
+jest.setTimeout(3_600_000);
+
+let env: DevEnvRecord;
+let connection: Connection;
+
+afterAll(async () => {
+  await connection?.close();
+  if (env) await stopDevEnv(env.stateDir);
+});
+
+test('a destination libvirtd killed mid-migration: the VM keeps running and settles elsewhere or later', async () => {
+  const runs = scaled(1, 3);
+  env = await startDevEnv({
+    stateDir: mkdtempSync(path.join(tmpdir(), 'bootshift-fault-mig-')),
+    ui: false,
+    boot: 1,
+    settle: 2,
+    workerEnv: { BOOTSHIFT_MIGRATION_BANDWIDTH_MIBPS: '3' },
+  });
+  connection = await Connection.connect({ address: env.temporal.address });
+  const client = new Client({ connection });
+  const inventory = await readInventoryFile(env.inventoryFile);
+  const uri = (name: string) => inventory.hosts.find((h) => h.name === name)!.uri;
+  const { kernel, initrd } = guestImage();
+  const outcomes: string[] = [];
+
+  for (let run = 0; run < runs; run += 1) {
+    const vmId = `vm/fault/migration/vm${run}`;
+    const spec = { name: `vm${run}`, vcpus: 1, memoryMiB: 128, image: { kind: 'kernel' as const, kernel, initrd }, bootTimeoutSeconds: 600, waitFor: 'settled' as const, fleet: env.fleet };
+    const handle = await client.workflow.start(provisionVm, { taskQueue: env.taskQueue, workflowId: vmId, args: [{ vmId, spec }] });
+    let target = '';
+    await waitFor(
+      async () => {
+        const status = await handle.query(getStatusQuery);
+        target = status.migration?.target ?? '';
+        return status.phase === 'migrating' && target !== '' && status.migration!.percent > 0;
+      },
+      { timeoutMs: 600_000, intervalMs: 200, what: `${vmId} to be mid-migration` },
+    );
+    const { domainName, bootHost } = await handle.query(getStatusQuery);
+    await killHostDaemon(env.labDir!, target);
+    // The source notices the broken stream and the guest goes on running where it booted.
+    await waitFor(async () => (await virshLines(uri(bootHost!), ['domstate', domainName]).catch(() => []))[0] === 'running', {
+      timeoutMs: 60_000,
+      intervalMs: 500,
+      what: `${domainName} running on ${bootHost} after the kill`,
+    });
+    const result = await handle.result();
+    await restartHostDaemon(env.labDir!, target);
+    expect(result.settled).toBe(true);
+    outcomes.push(result.host === target ? `retried on ${target}` : `moved from ${target} to ${result.host}`);
+    await sleep(1000);
+  }
+
+  const domains = await observeHypervisor(createLibvirtHypervisor(), inventory);
+  const report = await checkInvariants({ client, inventory, domains });
+  recordFaultResult('lab-migration-target-killed', {
+    fault: 'destination libvirtd SIGKILLed during a live migration (lab)',
+    runs,
+    injections: runs,
+    vms: runs,
+    lost: report.lost.length,
+    duplicated: report.duplicated.length,
+    leakedReservations: report.leakedReservations.length,
+    notes: report.ok ? outcomes.join('; ') : JSON.stringify(report),
+  });
+  expect(report).toMatchObject({ ok: true, vms: runs });
+});

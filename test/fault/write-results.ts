@@ -1,0 +1,33 @@
+// Writes test/fault/RESULTS.md from the rows the fault tests recorded in test-output/fault (run by `npm run fault`
+// after the full suite), so the figures in the file are exactly those of the last full run.
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { resultsDir, type FaultResult } from './fault-run';
+
+type Row = FaultResult & { scale: string; at: string };
+
+const rows: Row[] = readdirSync(resultsDir)
+  .filter((f) => f.endsWith('.json'))
+  .sort()
+  .map((f) => JSON.parse(readFileSync(path.join(resultsDir, f), 'utf8')) as Row);
+
+const table = [
+  '| fault | runs | injections | VMs | lost | duplicated | leaked reservations | notes |',
+  '|---|---:|---:|---:|---:|---:|---:|---|',
+  ...rows.map((r) => `| ${r.fault} | ${r.runs} | ${r.injections} | ${r.vms} | ${r.lost} | ${r.duplicated} | ${r.leakedReservations} | ${r.notes ?? ''} (${r.scale}) |`),
+];
+
+const text = `# Fault suite results
+
+Produced by \`npm run fault\` (= \`BOOTSHIFT_FAULT_SCALE=full jest --selectProjects fault --runInBand\`, then this
+report); \`npm test\` runs the same tests at CI scale on every submission. Every VM is checked by the invariant checker
+(\`lab/invariants.ts\`): ledger, hypervisor domains and workflow results must agree, with no VM lost or duplicated, no
+host over its policy and no reservation that no live VM accounts for.
+
+Last full run: ${rows.map((r) => r.at).sort().at(-1) ?? 'none'} on ${os.cpus().length} cores, ${os.type()} ${os.release()}.
+
+${table.join('\n')}
+`;
+writeFileSync(path.join(__dirname, 'RESULTS.md'), text);
+process.stdout.write(text);

@@ -18,6 +18,7 @@ export * from './ledger-types';
 export * from './ledger-inputs';
 export { commitMove, createLedger, release, releaseVm, reserveBoot, reserveSettle } from './ledger';
 export { bootReservationId, domainNameFor, settleReservationId } from './vm-ids';
+export { pruneApplied } from './ledger-prune';
 export { admitQueued, drainHost, resyncInventory } from './ledger-fleet';
 export { findHost } from './records';
 export { snapshot, type HostSnapshot, type LedgerSnapshot, type QueuedBoot } from './snapshot';

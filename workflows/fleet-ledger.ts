@@ -29,6 +29,7 @@ import {
   validateReserveBoot,
   validateReserveSettle,
   validateResyncInventory,
+  pruneApplied,
   type AdmittedBoot,
   type LedgerState,
 } from '../domain';
@@ -44,6 +45,9 @@ import {
   resyncInventoryUpdate,
 } from './messages';
 import type { FleetLedgerInput } from './types';
+
+/** About 130 bytes per remembered result: at most ~650 KB of them cross continue-as-new. */
+const APPLIED_LIMITS = { max: 5000, keep: 2500 };
 
 export async function fleetLedger(input: FleetLedgerInput): Promise<void> {
   const state: LedgerState = 'state' in input ? input.state : createLedger(input.inventory);
@@ -68,6 +72,8 @@ export async function fleetLedger(input: FleetLedgerInput): Promise<void> {
   );
   // No update may be lost: every accepted one has finished and every grant has been delivered before handing over.
   await condition(() => allHandlersFinished() && grants.idle());
+  // The state travels in one payload: keep the memory of ended reservations bounded.
+  pruneApplied(state, APPLIED_LIMITS);
   log.info('ledger continuing as new', { historyLength: workflowInfo().historyLength, vms: Object.keys(state.vms).length });
   await continueAsNew<typeof fleetLedger>({ state, historyLimit: limit });
 }

@@ -51,6 +51,22 @@ export function processesMentioning(text: string): { pid: number; cmdline: strin
     .filter(({ pid, cmdline }) => cmdline.includes(text) && isRunning(pid));
 }
 
+/** Live processes (other than this one) whose environment has `name=value`: how a program's helpers are found. */
+export function processesWithEnv(name: string, value: string): number[] {
+  const wanted = `${name}=${value}`;
+  return readdirSync('/proc')
+    .filter((entry) => /^\d+$/.test(entry))
+    .map(Number)
+    .filter((pid) => pid !== process.pid && isRunning(pid))
+    .filter((pid) => {
+      try {
+        return readFileSync(`/proc/${pid}/environ`, 'utf8').split('\0').includes(wanted);
+      } catch {
+        return false;
+      }
+    });
+}
+
 function signal(pids: number[], name: NodeJS.Signals): void {
   for (const pid of pids.filter(isRunning)) {
     try {

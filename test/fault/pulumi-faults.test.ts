@@ -12,6 +12,7 @@ import { guestImage } from '../../lab/guest-image';
 import { checkInvariants } from '../../lab/invariants';
 import { observeHypervisor, observeSimulatedFleet } from '../../lab/observed-domains';
 import { runPulumi, type RunPulumiOptions } from '../../lab/pulumi-cli';
+import { processesWithEnv } from '../../lab/processes';
 import { repoRoot } from '../../lab/repo-root';
 import { waitFor } from '../../lab/wait';
 import { readInventoryFile } from '../../worker/inventory-file';
@@ -97,6 +98,11 @@ test('pulumi up killed mid-create and run again re-attaches to the same workflow
     });
     kill.abort();
     expect((await interrupted).code).not.toBe(0);
+    // Nothing of the killed run survives: not the CLI, not its language host, not its provider plugins.
+    await waitFor(() => processesWithEnv('PULUMI_HOME', path.join(env.stateDir, 'pulumi', 'home')).length === 0, {
+      timeoutMs: 10_000,
+      what: 'the killed pulumi run and its plugins to be gone',
+    });
     kills += 1;
 
     // A crashed CLI leaves its lock behind: clearing it is the documented first step of a re-run.

@@ -4,6 +4,7 @@ import { Command, CommanderError } from 'commander';
 import { registerDevCommands } from './dev-commands';
 import { ExitCode, exitCodeFor, exitCodesHelp } from './exit-codes';
 import { registerHostCommands } from './host-commands';
+import { registerQuickstartCommand } from './quickstart-command';
 import type { CliContext } from './options';
 import { registerVmCommands } from './vm-commands';
 
@@ -22,6 +23,7 @@ export function buildProgram(ctx: CliContext): Command {
   registerDevCommands(program, ctx);
   registerVmCommands(program, ctx);
   registerHostCommands(program, ctx);
+  registerQuickstartCommand(program, ctx);
   return program;
 }
 

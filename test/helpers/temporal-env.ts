@@ -1,15 +1,16 @@
-// One real Temporal dev server per test file, plus the client pieces every workflow test needs. Tests get unique
-// task queues and ids so they never see each other's workflows.
+// One real Temporal dev server per test file (started by lab/temporal, the project's one launcher), with the SDK's
+// test environment attached to it for the client and the worker connection. Tests get unique task queues and ids so
+// they never see each other's workflows.
 import { randomUUID } from 'node:crypto';
-import { Client, Connection } from '@temporalio/client';
-import { DefaultLogger, NativeConnection, bundleWorkflowCode, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
+import type { Client } from '@temporalio/client';
+import { TestWorkflowEnvironment } from '@temporalio/testing';
+import { DefaultLogger, bundleWorkflowCode, type NativeConnection, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import { startDevServer, type DevServer, type DevServerOptions } from '../../lab/temporal';
 import { installQuietRuntime } from './quiet-runtime';
 
 export interface TemporalEnv {
   server: DevServer;
   client: Client;
-  connection: Connection;
   nativeConnection: NativeConnection;
   close(): Promise<void>;
 }
@@ -17,17 +18,14 @@ export interface TemporalEnv {
 export async function startTemporalEnv(opts: DevServerOptions = {}): Promise<TemporalEnv> {
   installQuietRuntime();
   const server = await startDevServer(opts);
-  const connection = await Connection.connect({ address: server.address });
-  const nativeConnection = await NativeConnection.connect({ address: server.address });
-  const client = new Client({ connection, namespace: server.namespace });
+  // Attaching to a server we started ourselves: the SDK's own launcher waits too briefly for a loaded 2-core machine.
+  const testEnv = await TestWorkflowEnvironment.createFromExistingServer({ address: server.address, namespace: server.namespace });
   return {
     server,
-    client,
-    connection,
-    nativeConnection,
+    client: testEnv.client,
+    nativeConnection: testEnv.nativeConnection,
     async close() {
-      await connection.close();
-      await nativeConnection.close();
+      await testEnv.teardown();
       await server.stop();
     },
   };

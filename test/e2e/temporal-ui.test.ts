@@ -1,0 +1,68 @@
+// The Temporal Web UI of the embedded environment, in headless Chromium (Debian's, driven by playwright-core): the
+// list of bootshift workflows filtered by the VmPhase search attribute shows a VM that is migrating right now and not
+// one that has settled. Without bootshift's search attributes the filter cannot work and this test fails.
+import { mkdirSync, mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { Client, Connection } from '@temporalio/client';
+import { chromium, type Browser } from 'playwright-core';
+import { startDevEnv, stopDevEnv, type DevEnvRecord } from '../../lab/dev-env';
+import { repoRoot } from '../../lab/repo-root';
+import { waitForPhaseUpdate } from '../../workflows/messages';
+import { provisionVm } from '../../workflows/provision-vm';
+import type { ProvisionVmInput } from '../../workflows/types';
+
+jest.setTimeout(600_000);
+
+let env: DevEnvRecord;
+let connection: Connection;
+let browser: Browser;
+const shots = path.join(repoRoot(), 'test-output', 'temporal-ui');
+
+beforeAll(async () => {
+  env = await startDevEnv({
+    stateDir: mkdtempSync(path.join(tmpdir(), 'bootshift-ui-')),
+    hypervisor: 'simulated',
+    ui: true,
+    workerEnv: { BOOTSHIFT_SIM_BOOT_MS: '500', BOOTSHIFT_SIM_MIGRATE_MS: '240000' },
+  });
+  connection = await Connection.connect({ address: env.temporal.address });
+  browser = await chromium.launch({
+    executablePath: '/usr/bin/chromium',
+    // No sandbox as root; and no background traffic to the closed network (refused connections, slow starts).
+    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+  });
+  mkdirSync(shots, { recursive: true });
+});
+
+afterAll(async () => {
+  await browser?.close();
+  await connection?.close();
+  if (env) await stopDevEnv(env.stateDir);
+});
+
+function input(name: string): ProvisionVmInput {
+  const vmId = `vm/ui/test/${name}`;
+  return { vmId, spec: { name, vcpus: 1, memoryMiB: 128, image: { kind: 'kernel', kernel: '/sim/vmlinuz', initrd: '/sim/initrd' }, bootTimeoutSeconds: 600, waitFor: 'settled', fleet: env.fleet } };
+}
+
+test('the UI lists in-flight migrations by VmPhase, from bootshift search attributes', async () => {
+  const client = new Client({ connection });
+  const moving = input('moving');
+  const handle = await client.workflow.start(provisionVm, { taskQueue: env.taskQueue, workflowId: moving.vmId, args: [moving] });
+  await handle.executeUpdate(waitForPhaseUpdate, { args: [{ phase: 'migrating' }] });
+
+  const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
+  const list = (query: string) => `${env.temporal.uiUrl}/namespaces/default/workflows?query=${encodeURIComponent(query)}`;
+  await page.goto(list('VmPhase="migrating"'));
+  await page.getByText(moving.vmId, { exact: false }).first().waitFor({ timeout: 120_000 });
+  await page.screenshot({ path: path.join(shots, 'in-flight-migrations.png'), fullPage: true });
+
+  // The same list filtered on another phase must not show it: the filter really is on bootshift's attribute.
+  await page.goto(list('VmPhase="settled"'));
+  await page.getByText(/No Workflows|No results/i).first().waitFor({ timeout: 120_000 });
+  expect(await page.getByText(moving.vmId, { exact: false }).count()).toBe(0);
+  await page.screenshot({ path: path.join(shots, 'settled-none.png'), fullPage: true });
+  await page.close();
+  await handle.cancel();
+});

@@ -8,6 +8,7 @@ import { cloudInitSeed } from './cloud-init';
 import { classified } from './errors';
 import { heartbeating } from './heartbeat';
 import { ApplicationFailure } from '@temporalio/common';
+import { Failure } from '../domain';
 import type { DomainSpec, HostRef, Hypervisor } from './hypervisor';
 import type { BootCallback, InventoryPort, WorkflowPort } from './ports';
 import type { DefineAndStartVmInput, DestroyVmInput, LocateVmInput, LocateVmResult, MigrateVmInput } from './types';
@@ -46,7 +47,7 @@ export function createVmActivities(deps: VmActivityDeps) {
       ]);
       if (onSource === null && onTarget?.state === 'running') return { durationMs: 0, alreadyThere: true };
       const { durationMs } = await withHeartbeats((onProgress) =>
-        classified(() =>
+        failoverAfterAttempts(() =>
           deps.hypervisor.migrate({
             domain: input.domainName,
             from,
@@ -123,6 +124,25 @@ function domainSpec(input: DefineAndStartVmInput, deps: VmActivityDeps): DomainS
     ...(deps.consoleDir && { consoleLog: path.join(deps.consoleDir, `${input.domainName}.log`) }),
     metadata: { vmId: input.vmId, workflowId: input.workflowId, fleet: input.fleet },
   };
+}
+
+/** How many times libvirt may fail a migration before the workflow tries another settle host. */
+export const MIGRATION_ATTEMPTS = 3;
+
+/**
+ * A failed migration is retried a few times on the same target (libvirt's failures are often passing), then made
+ * final so the workflow moves on. Attempts lost to a dead worker count in Temporal's attempt number but never fail here.
+ */
+async function failoverAfterAttempts<T>(run: () => Promise<T>): Promise<T> {
+  try {
+    return await classified(run);
+  } catch (err) {
+    const final = Context.current().info.attempt >= MIGRATION_ATTEMPTS;
+    if (err instanceof ApplicationFailure && err.type === Failure.MigrationFailed && !err.nonRetryable && final) {
+      throw ApplicationFailure.nonRetryable(err.message, Failure.MigrationFailed);
+    }
+    throw err;
+  }
 }
 
 /**

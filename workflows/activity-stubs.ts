@@ -15,15 +15,22 @@ export const ledger = proxyActivities<Activities>({
 
 export const vms = proxyActivities<Activities>({
   startToCloseTimeout: '10 minutes',
-  heartbeatTimeout: '20 seconds',
+  heartbeatTimeout: '10 seconds',
   retry: { initialInterval: '2 seconds', maximumInterval: '30 seconds', maximumAttempts: 8, nonRetryableErrorTypes: permanent },
 });
 
+// A migration is retried through lost workers (heartbeat timeouts) for as long as it takes; only libvirt saying the
+// migration itself failed, MIGRATION_ATTEMPTS times (the activity counts), sends the VM to another settle host.
 export const migrations = proxyActivities<Activities>({
   startToCloseTimeout: '30 minutes',
-  heartbeatTimeout: '30 seconds',
+  heartbeatTimeout: '10 seconds',
   cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
-  retry: { initialInterval: '2 seconds', maximumInterval: '20 seconds', maximumAttempts: 3, nonRetryableErrorTypes: permanent },
+  retry: {
+    initialInterval: '2 seconds',
+    maximumInterval: '20 seconds',
+    maximumAttempts: 50,
+    nonRetryableErrorTypes: [...permanent, Failure.MigrationFailed],
+  },
 });
 
 export const watchers = proxyActivities<Activities>({

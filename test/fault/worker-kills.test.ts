@@ -34,7 +34,8 @@ test('VMs all settle exactly once although the worker is killed again and again'
     ui: false,
     boot: 2,
     settle: 2,
-    hostCpus: 4,
+    // Settle room for every VM (2 x 8 CPUs x ratio 4 = 64 vCPUs), boot room for 16 at a time.
+    hostCpus: 8,
     workerEnv: { BOOTSHIFT_SIM_BOOT_MS: '3000', BOOTSHIFT_SIM_MIGRATE_MS: '1500' },
   });
   connection = await Connection.connect({ address: env.temporal.address });

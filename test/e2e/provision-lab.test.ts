@@ -17,6 +17,7 @@ import { provisionVm } from '../../workflows/provision-vm';
 import type { ProvisionVmInput } from '../../workflows/types';
 import { eventTypeNames } from '../helpers/history';
 import { recordHistory } from '../helpers/record-history';
+import { vmInput } from '../helpers/vm-input';
 
 jest.setTimeout(900_000);
 
@@ -35,16 +36,12 @@ afterAll(async () => {
   if (env) await stopDevEnv(env.stateDir);
 });
 
-function vmInput(name: string): ProvisionVmInput {
-  const { kernel, initrd } = guestImage();
-  return {
-    vmId: `vm/e2e/lab/${name}`,
-    spec: { name, vcpus: 1, memoryMiB: 128, image: { kind: 'kernel', kernel, initrd }, bootTimeoutSeconds: 600, waitFor: 'settled', fleet: env.fleet },
-  };
+function labVm(name: string): ProvisionVmInput {
+  return vmInput(`vm/e2e/lab/${name}`, env.fleet, guestImage());
 }
 
 test('three guests boot on the boot hosts, phone home through the gateway and settle on the settle host', async () => {
-  const inputs = ['alpha', 'beta', 'gamma'].map(vmInput);
+  const inputs = ['alpha', 'beta', 'gamma'].map(labVm);
   const handles = await Promise.all(
     inputs.map((input) => client.workflow.start(provisionVm, { taskQueue: env.taskQueue, workflowId: input.vmId, args: [input] })),
   );

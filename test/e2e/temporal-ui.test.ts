@@ -10,7 +10,7 @@ import { startDevEnv, stopDevEnv, type DevEnvRecord } from '../../lab/dev-env';
 import { repoRoot } from '../../lab/repo-root';
 import { waitForPhaseUpdate } from '../../workflows/messages';
 import { provisionVm } from '../../workflows/provision-vm';
-import type { ProvisionVmInput } from '../../workflows/types';
+import { vmInput } from '../helpers/vm-input';
 
 jest.setTimeout(600_000);
 
@@ -41,14 +41,10 @@ afterAll(async () => {
   if (env) await stopDevEnv(env.stateDir);
 });
 
-function input(name: string): ProvisionVmInput {
-  const vmId = `vm/ui/test/${name}`;
-  return { vmId, spec: { name, vcpus: 1, memoryMiB: 128, image: { kind: 'kernel', kernel: '/sim/vmlinuz', initrd: '/sim/initrd' }, bootTimeoutSeconds: 600, waitFor: 'settled', fleet: env.fleet } };
-}
 
 test('the UI lists in-flight migrations by VmPhase, from bootshift search attributes', async () => {
   const client = new Client({ connection });
-  const moving = input('moving');
+  const moving = vmInput('vm/ui/test/moving', env.fleet);
   const handle = await client.workflow.start(provisionVm, { taskQueue: env.taskQueue, workflowId: moving.vmId, args: [moving] });
   await handle.executeUpdate(waitForPhaseUpdate, { args: [{ phase: 'migrating' }] });
 

@@ -17,6 +17,7 @@ import { readInventoryFile } from '../../worker/inventory-file';
 import { getStatusQuery } from '../../workflows/messages';
 import { provisionVm } from '../../workflows/provision-vm';
 import { virshLines } from '../helpers/virsh';
+import { vmInput } from '../helpers/vm-input';
 import { recordFaultResult, scaled } from './fault-run';
 
 jest.setTimeout(3_600_000);
@@ -47,8 +48,7 @@ test('a destination libvirtd killed mid-migration: the VM keeps running and sett
 
   for (let run = 0; run < runs; run += 1) {
     const vmId = `vm/fault/migration/vm${run}`;
-    const spec = { name: `vm${run}`, vcpus: 1, memoryMiB: 128, image: { kind: 'kernel' as const, kernel, initrd }, bootTimeoutSeconds: 600, waitFor: 'settled' as const, fleet: env.fleet };
-    const handle = await client.workflow.start(provisionVm, { taskQueue: env.taskQueue, workflowId: vmId, args: [{ vmId, spec }] });
+    const handle = await client.workflow.start(provisionVm, { taskQueue: env.taskQueue, workflowId: vmId, args: [vmInput(vmId, env.fleet, { kernel, initrd })] });
     let target = '';
     await waitFor(
       async () => {

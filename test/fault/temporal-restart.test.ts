@@ -12,6 +12,7 @@ import { stopProcesses } from '../../lab/processes';
 import { readInventoryFile } from '../../worker/inventory-file';
 import { provisionVm } from '../../workflows/provision-vm';
 import type { ProvisionVmResult } from '../../workflows/types';
+import { vmInput } from '../helpers/vm-input';
 import { recordFaultResult, scaled, seededRandom } from './fault-run';
 
 jest.setTimeout(3_600_000);
@@ -42,9 +43,8 @@ test('workflows resume and complete after the Temporal server is stopped and res
   });
   let { client, connection } = await connect(env.temporal.address);
   const ids = Array.from({ length: vmCount }, (_, i) => `vm/fault/temporal/vm${i}`);
-  for (const [i, vmId] of ids.entries()) {
-    const spec = { name: `vm${i}`, vcpus: 1, memoryMiB: 128, image: { kind: 'kernel' as const, kernel: '/sim/vmlinuz', initrd: '/sim/initrd' }, bootTimeoutSeconds: 3600, waitFor: 'settled' as const, fleet: env.fleet };
-    await client.workflow.start(provisionVm, { taskQueue: env.taskQueue, workflowId: vmId, args: [{ vmId, spec }] });
+  for (const vmId of ids) {
+    await client.workflow.start(provisionVm, { taskQueue: env.taskQueue, workflowId: vmId, args: [vmInput(vmId, env.fleet, undefined, 3600)] });
   }
   const random = seededRandom(42);
   const inFlight: number[] = [];

@@ -13,6 +13,7 @@ import { isRunning } from '../../lab/processes';
 import { waitFor } from '../../lab/wait';
 import { readInventoryFile } from '../../worker/inventory-file';
 import { provisionVm } from '../../workflows/provision-vm';
+import { vmInput } from '../helpers/vm-input';
 import { FULL, recordFaultResult, scaled, seededRandom } from './fault-run';
 
 jest.setTimeout(3_600_000);
@@ -43,8 +44,7 @@ test('VMs all settle exactly once although the worker is killed again and again'
   const handles = await Promise.all(
     Array.from({ length: vmCount }, (_, i) => {
       const vmId = `vm/fault/kills/vm${i}`;
-      const spec = { name: `vm${i}`, vcpus: 1, memoryMiB: 128, image: { kind: 'kernel' as const, kernel: '/sim/vmlinuz', initrd: '/sim/initrd' }, bootTimeoutSeconds: 3600, waitFor: 'settled' as const, fleet: env.fleet };
-      return client.workflow.start(provisionVm, { taskQueue: env.taskQueue, workflowId: vmId, args: [{ vmId, spec }] });
+      return client.workflow.start(provisionVm, { taskQueue: env.taskQueue, workflowId: vmId, args: [vmInput(vmId, env.fleet, undefined, 3600)] });
     }),
   );
   let done = false;

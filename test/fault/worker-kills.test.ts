@@ -41,20 +41,24 @@ test('VMs all settle exactly once although the worker is killed again and again'
   });
   connection = await Connection.connect({ address: env.temporal.address });
   const client = new Client({ connection });
-  const handles = await Promise.all(
-    Array.from({ length: vmCount }, (_, i) => {
+  // Requests keep arriving while the worker dies (one every 2.5 s in the full run), so kills land on every step.
+  const started = (async () => {
+    const handles = [];
+    for (let i = 0; i < vmCount; i += 1) {
       const vmId = `vm/fault/kills/vm${i}`;
-      return client.workflow.start(provisionVm, { taskQueue: env.taskQueue, workflowId: vmId, args: [vmInput(vmId, env.fleet, undefined, 3600)] });
-    }),
-  );
+      handles.push(await client.workflow.start(provisionVm, { taskQueue: env.taskQueue, workflowId: vmId, args: [vmInput(vmId, env.fleet, undefined, 3600)] }));
+      await sleep(scaled(0, 2500));
+    }
+    return handles;
+  })();
   let done = false;
-  const results = Promise.all(handles.map((h) => h.result())).finally(() => (done = true));
+  const results = started.then((handles) => Promise.all(handles.map((h) => h.result()))).finally(() => (done = true));
 
   const random = seededRandom(20261124);
   let kills = 0;
   while (!done) {
     // Long enough between kills for work to get done; random, so kills land at every step of the flow.
-    await sleep(2000 + random() * 6000);
+    await sleep(1000 + random() * 3000);
     if (done) break;
     const pid = env.worker.pid;
     process.kill(pid, 'SIGKILL');

@@ -10,12 +10,13 @@ export function registerQuickstartCommand(program: Command, ctx: CliContext): vo
     .command('quickstart')
     .description('bring up the embedded environment and run examples/quickstart through bootshift, with live progress')
     .option('--once', 'tear everything down as soon as the VMs have settled (for CI)')
-    .option('--state-dir <dir>', 'where the environment keeps its state and logs', path.join('.bootshift', 'quickstart'))
-    .action(async (opts: { once?: boolean; stateDir: string }) => {
+    .action(async (opts: { once?: boolean }, cmd: Command) => {
+      // The global --state-dir, when given; otherwise a directory of its own, apart from `dev up`'s.
+      const stateDir = (cmd.optsWithGlobals() as { stateDir?: string }).stateDir ?? path.join('.bootshift', 'quickstart');
       const interrupted = new Promise<void>((resolve) => {
         process.once('SIGINT', resolve);
         process.once('SIGTERM', resolve);
       });
-      await quickstart({ stateDir: path.resolve(ctx.cwd, opts.stateDir), once: opts.once ?? false, out: ctx.out, err: ctx.err, interrupted });
+      await quickstart({ stateDir: path.resolve(ctx.cwd, stateDir), once: opts.once ?? false, out: ctx.out, err: ctx.err, interrupted });
     });
 }

@@ -23,6 +23,8 @@ test('npm start -- --once: three VMs settle on the dense host, the summary and t
 
   for (const vm of ['web', 'api', 'jobs']) expect(out).toMatch(new RegExp(`${vm}\\s.*settled\\s.*boot-[12]\\s.*settle-1`));
   expect(out).toMatch(/in-flight migrations: http:\/\/127\.0\.0\.1:\d+\/namespaces\/default\/workflows\?query=VmPhase%3D%22migrating%22/);
+  // It really ran in the state dir given, and left nothing behind there.
+  expect(err).toContain(`the worker in ${stateDir}`);
   expect(readDevEnv(stateDir)).toBeUndefined();
   expect(processesMentioning(stateDir)).toEqual([]);
 });

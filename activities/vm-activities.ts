@@ -130,16 +130,17 @@ function domainSpec(input: DefineAndStartVmInput, deps: VmActivityDeps): DomainS
 export const MIGRATION_ATTEMPTS = 3;
 
 /**
- * A failed migration is retried a few times on the same target (libvirt's failures are often passing), then made
- * final so the workflow moves on. Attempts lost to a dead worker count in Temporal's attempt number but never fail here.
+ * A failed migration (the job failed, or a host could not be reached) is retried a few times on the same target,
+ * since such failures are often passing, then made final so the workflow moves on to another settle host. Attempts
+ * lost to a dead worker end in a heartbeat timeout, not here, so they never count towards that.
  */
 async function failoverAfterAttempts<T>(run: () => Promise<T>): Promise<T> {
   try {
     return await classified(run);
   } catch (err) {
     const final = Context.current().info.attempt >= MIGRATION_ATTEMPTS;
-    if (err instanceof ApplicationFailure && err.type === Failure.MigrationFailed && !err.nonRetryable && final) {
-      throw ApplicationFailure.nonRetryable(err.message, Failure.MigrationFailed);
+    if (err instanceof ApplicationFailure && !err.nonRetryable && final) {
+      throw ApplicationFailure.nonRetryable(`${err.type ?? 'error'}: ${err.message}`, Failure.MigrationFailed);
     }
     throw err;
   }

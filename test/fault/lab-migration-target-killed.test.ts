@@ -1,13 +1,8 @@
 // Fault (real lab): the destination's libvirtd is SIGKILLed in the middle of a live migration (slowed down with a
 // bandwidth cap so there is a middle). The VM must keep running on its boot host, the migration must be retried or
 // sent to the other settle host, and once the killed daemon is back nothing may be left behind anywhere.
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { Client, Connection } from '@temporalio/client';
 import { createLibvirtHypervisor } from '../../activities/libvirt/libvirt-hypervisor';
-import { startDevEnv, stopDevEnv, type DevEnvRecord } from '../../lab/dev-env';
 import { guestImage } from '../../lab/guest-image';
 import { killHostDaemon, restartHostDaemon } from '../../lab/host-control';
 import { checkInvariants } from '../../lab/invariants';
@@ -17,30 +12,22 @@ import { readInventoryFile } from '../../worker/inventory-file';
 import { getStatusQuery } from '../../workflows/messages';
 import { provisionVm } from '../../workflows/provision-vm';
 import { virshLines } from '../helpers/virsh';
+import { devEnvSession } from '../helpers/dev-env-session';
 import { vmInput } from '../helpers/vm-input';
 import { recordFaultResult, scaled } from './fault-run';
 
 jest.setTimeout(3_600_000);
 
-let env: DevEnvRecord;
-let connection: Connection;
-
-afterAll(async () => {
-  await connection?.close();
-  if (env) await stopDevEnv(env.stateDir);
-});
+const session = devEnvSession('fault-mig');
 
 test('a destination libvirtd killed mid-migration: the VM keeps running and settles elsewhere or later', async () => {
   const runs = scaled(1, 3);
-  env = await startDevEnv({
-    stateDir: mkdtempSync(path.join(tmpdir(), 'bootshift-fault-mig-')),
+  const { env, client } = await session.start({
     ui: false,
     boot: 1,
     settle: 2,
     workerEnv: { BOOTSHIFT_MIGRATION_BANDWIDTH_MIBPS: '3' },
   });
-  connection = await Connection.connect({ address: env.temporal.address });
-  const client = new Client({ connection });
   const inventory = await readInventoryFile(env.inventoryFile);
   const uri = (name: string) => inventory.hosts.find((h) => h.name === name)!.uri;
   const { kernel, initrd } = guestImage();

@@ -1,36 +1,27 @@
 // Fault: the worker process is SIGKILLed at random moments while VMs are being provisioned (simulated hypervisor,
 // whose fleet outlives the worker as real hosts would), and restarted each time. Every VM must end settled, exactly
 // once, with the ledger, the hypervisor and the workflows agreeing and no reservation leaked.
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { Client, Connection } from '@temporalio/client';
-import { restartWorker, startDevEnv, stopDevEnv, type DevEnvRecord } from '../../lab/dev-env';
+import { restartWorker } from '../../lab/dev-env';
 import { checkInvariants } from '../../lab/invariants';
 import { observeSimulatedFleet } from '../../lab/observed-domains';
 import { isRunning } from '../../lab/processes';
 import { waitFor } from '../../lab/wait';
 import { readInventoryFile } from '../../worker/inventory-file';
 import { provisionVm } from '../../workflows/provision-vm';
+import { devEnvSession } from '../helpers/dev-env-session';
 import { vmInput } from '../helpers/vm-input';
 import { FULL, recordFaultResult, scaled, seededRandom } from './fault-run';
 
 jest.setTimeout(3_600_000);
 
-let env: DevEnvRecord;
-let connection: Connection;
-
-afterAll(async () => {
-  await connection?.close();
-  if (env) await stopDevEnv(env.stateDir);
-});
+const session = devEnvSession('fault-kills');
 
 test('VMs all settle exactly once although the worker is killed again and again', async () => {
   const vmCount = scaled(12, 60);
   const killTarget = scaled(4, 24);
-  env = await startDevEnv({
-    stateDir: mkdtempSync(path.join(tmpdir(), 'bootshift-fault-kills-')),
+  const fleet = await session.start({
     hypervisor: 'simulated',
     ui: false,
     boot: 2,
@@ -39,8 +30,8 @@ test('VMs all settle exactly once although the worker is killed again and again'
     hostCpus: 8,
     workerEnv: { BOOTSHIFT_SIM_BOOT_MS: '3000', BOOTSHIFT_SIM_MIGRATE_MS: '1500' },
   });
-  connection = await Connection.connect({ address: env.temporal.address });
-  const client = new Client({ connection });
+  const { client } = fleet;
+  let { env } = fleet;
   // Requests keep arriving while the worker dies (one every 2.5 s in the full run), so kills land on every step.
   const started = (async () => {
     const handles = [];

@@ -69,7 +69,9 @@ describe('libvirt hypervisor on lab hosts', () => {
     await expect(hv.defineAndStart(boot, spec)).resolves.toEqual({ created: false, state: { state: 'running', reason: 'booted' } });
     const call = await catcher.next(name, 5 * 60_000);
     expect(call.form).toMatchObject({ instance_id: name, token });
-    await expect(hv.listDomains(boot)).resolves.toEqual([{ name, state: { state: 'running', reason: 'booted' }, metadata: spec.metadata }]);
+    await expect(hv.listDomains(boot)).resolves.toEqual([
+      { name, state: { state: 'running', reason: 'booted' }, vcpus: 1, memoryMiB: 128, metadata: spec.metadata },
+    ]);
     await expect(hv.hostFacts(boot)).resolves.toMatchObject({ cpus: expect.any(Number), memoryMiB: expect.any(Number) });
   });
 

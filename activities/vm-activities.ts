@@ -40,26 +40,22 @@ export function createVmActivities(deps: VmActivityDeps) {
 
     async migrateVm(input: MigrateVmInput): Promise<{ durationMs: number; alreadyThere: boolean }> {
       const [from, to] = await Promise.all([hostRef(input.fleet, input.from), hostRef(input.fleet, input.to)]);
-      // A retry after the worker died mid-migration may find the move already done.
-      const [onSource, onTarget] = await Promise.all([
-        classified(() => deps.hypervisor.domainState(from, input.domainName)),
-        classified(() => deps.hypervisor.domainState(to, input.domainName)),
-      ]);
-      if (onSource === null && onTarget?.state === 'running') return { durationMs: 0, alreadyThere: true };
-      const { durationMs } = await withHeartbeats((onProgress) =>
-        failoverAfterAttempts(() =>
-          deps.hypervisor.migrate({
-            domain: input.domainName,
-            from,
-            to,
-            signal: Context.current().cancellationSignal,
-            onProgress,
-          }),
-        ),
-        (percent) => deps.workflows.signalMigrationProgress(input.workflowId, { target: to.name, percent, attempt: input.attempt }),
-        deps.progressIntervalMs ?? 2000,
-      );
-      return { durationMs, alreadyThere: false };
+      // The checks count towards the failover too: a target whose daemon is gone fails them before any migration.
+      return failoverAfterAttempts(async () => {
+        // A retry after the worker died mid-migration may find the move already done.
+        const [onSource, onTarget] = await Promise.all([
+          deps.hypervisor.domainState(from, input.domainName),
+          deps.hypervisor.domainState(to, input.domainName),
+        ]);
+        if (onSource === null && onTarget?.state === 'running') return { durationMs: 0, alreadyThere: true };
+        const { durationMs } = await withHeartbeats(
+          (onProgress) =>
+            deps.hypervisor.migrate({ domain: input.domainName, from, to, signal: Context.current().cancellationSignal, onProgress }),
+          (percent) => deps.workflows.signalMigrationProgress(input.workflowId, { target: to.name, percent, attempt: input.attempt }),
+          deps.progressIntervalMs ?? 2000,
+        );
+        return { durationMs, alreadyThere: false };
+      });
     },
 
     async destroyVm(input: DestroyVmInput): Promise<{ existed: boolean }> {

@@ -28,6 +28,11 @@ host over its policy and no reservation that no live VM accounts for.
 Last full run: ${rows.map((r) => r.at).sort().at(-1) ?? 'none'} on ${os.cpus().length} cores, ${os.type()} ${os.release()}.
 
 ${table.join('\n')}
+
+One fault alone, at full scale: \`BOOTSHIFT_FAULT_SCALE=full npx jest --selectProjects fault <file>\` (after
+\`npm run build\`), with \`<file>\` one of \`test/fault/worker-kills.test.ts\`, \`test/fault/temporal-restart.test.ts\`,
+\`test/fault/lab-migration-target-killed.test.ts\` and \`test/fault/pulumi-faults.test.ts\` (the boot timeout and the
+interrupted \`pulumi up\`).
 `;
 writeFileSync(path.join(__dirname, 'RESULTS.md'), text);
 process.stdout.write(text);

@@ -1,0 +1,62 @@
+// P2, the boot storm: 1,000 VMs requested at once against 80 concurrent boot slots, on a real dev server with one
+// in-process bootshift worker over the simulated hypervisor; and, on the same server, the ceiling: 1,000 bare
+// one-activity workflows with the same worker settings. bootshift's fraction is its VMs/s over the ceiling's
+// workflows/s.
+// Run alone: npx ts-node --transpile-only bench/p2-storm/index.ts [--vms 1000]
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { benchMain, intArg } from '../bench-main';
+import { loadAverage, type LoadAverage } from '../machine';
+import { bundle, startBenchTemporal } from '../temporal-env';
+import { runCeiling, type CeilingFigures } from './ceiling';
+import { runStorm, type StormFigures } from './storm';
+import { DEFAULT_STORM, type StormShape } from './storm-fleet';
+import { STORM_TUNING } from './tuning';
+
+export const STORM_GOAL_SECONDS = 60;
+
+export interface P2Result {
+  shape: StormShape;
+  tuning: typeof STORM_TUNING;
+  storm: StormFigures;
+  ceiling: CeilingFigures;
+  fraction: number;
+  /** persisted history events per second: bootshift's (VMs and ledger) and the ceiling's */
+  serverEventsPerSecond: { bootshift: number; ceiling: number };
+  goalSeconds: number;
+  met: boolean;
+  load: { afterCeiling: LoadAverage; afterStorm: LoadAverage };
+}
+
+async function run(args: string[]): Promise<P2Result> {
+  const shape = { ...DEFAULT_STORM, vms: intArg(args, '--vms', DEFAULT_STORM.vms) };
+  const logDir = mkdtempSync(path.join(tmpdir(), 'bootshift-bench-p2-'));
+  const t = await startBenchTemporal(path.join(logDir, 'temporal.log'));
+  try {
+    const [bootshiftBundle, bareBundle] = await Promise.all([bundle(require.resolve('../../workflows')), bundle(require.resolve('./bare-workflow'))]);
+    const ceiling = await runCeiling(t, bareBundle, shape.vms);
+    const afterCeiling = loadAverage();
+    const storm = await runStorm(t, bootshiftBundle, shape);
+    const problems = storm.watch.violations.length + storm.finalProblems.length;
+    return {
+      shape,
+      tuning: STORM_TUNING,
+      storm,
+      ceiling,
+      fraction: Number((storm.vmsPerSecond / ceiling.perSecond).toFixed(3)),
+      serverEventsPerSecond: {
+        bootshift: Math.round((shape.vms * storm.breakdown.eventsPerVm + storm.breakdown.ledgerEvents) / storm.allSettledSeconds),
+        ceiling: Math.round((ceiling.workflows * ceiling.eventsPerWorkflow) / ceiling.seconds),
+      },
+      goalSeconds: STORM_GOAL_SECONDS,
+      met: storm.allSettledSeconds <= STORM_GOAL_SECONDS && problems === 0 && storm.settled === shape.vms,
+      load: { afterCeiling, afterStorm: loadAverage() },
+    };
+  } finally {
+    await t.close();
+    rmSync(logDir, { recursive: true, force: true });
+  }
+}
+
+benchMain('p2-storm', run);

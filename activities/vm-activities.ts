@@ -128,7 +128,7 @@ export const MIGRATION_ATTEMPTS = 3;
 /**
  * A failed migration (the job failed, or a host could not be reached) is retried a few times on the same target,
  * since such failures are often passing, then made final so the workflow moves on to another settle host. Attempts
- * lost to a dead worker end in a heartbeat timeout, not here, so they never count towards that.
+ * lost to a dead worker end in a heartbeat timeout, never here, though they do raise Temporal's attempt number.
  */
 async function failoverAfterAttempts<T>(run: () => Promise<T>): Promise<T> {
   try {

@@ -3,15 +3,15 @@
 export const Failure = {
   BootTimeout: 'BootTimeout',
   NoBootCapacity: 'NoBootCapacity',
-  NoSettleCapacity: 'NoSettleCapacity',
   InvalidVmSpec: 'InvalidVmSpec',
-  InvalidInventory: 'InvalidInventory',
   InvalidLedgerInput: 'InvalidLedgerInput',
   UnknownHost: 'UnknownHost',
   InvalidDomainXml: 'InvalidDomainXml',
   MigrationFailed: 'MigrationFailed',
   DomainNotFound: 'DomainNotFound',
   Cancelled: 'Cancelled',
+  ProvisioningFailed: 'ProvisioningFailed',
+  PhaseUnreachable: 'PhaseUnreachable',
 } as const;
 
 export type FailureType = (typeof Failure)[keyof typeof Failure];

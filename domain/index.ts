@@ -17,7 +17,7 @@ export { fits, vcpuCapacity, vmCapacity, withinPolicy } from './usage';
 export * from './ledger-types';
 export * from './ledger-inputs';
 export { commitMove, createLedger, release, releaseVm, reserveBoot, reserveSettle } from './ledger';
-export { bootReservationId, domainNameFor, settleReservationId } from './vm-ids';
+export { bootReservationId, domainNameFor, settleReservationId, vmNameOf } from './vm-ids';
 export { pruneApplied } from './ledger-prune';
 export { admitQueued, drainHost, resyncInventory } from './ledger-fleet';
 export { findHost } from './records';

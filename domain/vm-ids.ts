@@ -15,9 +15,13 @@ function fnv1a(text: string): number {
 
 export const DOMAIN_NAME_PATTERN = /^bs-[a-z0-9-]{1,40}-[0-9a-f]{8}$/;
 
+/** The last segment of a VM id (`vm/<project>/<stack>/<name>` → `<name>`): the name people know it by. */
+export function vmNameOf(vmId: string): string {
+  return vmId.slice(vmId.lastIndexOf('/') + 1);
+}
+
 export function domainNameFor(vmId: string): string {
-  const last = vmId.split('/').pop() ?? vmId;
-  const readable = last.toLowerCase().replace(/[^a-z0-9-]/g, '-').slice(0, 40) || 'vm';
+  const readable = vmNameOf(vmId).toLowerCase().replace(/[^a-z0-9-]/g, '-').slice(0, 40) || 'vm';
   return `bs-${readable}-${fnv1a(vmId).toString(16).padStart(8, '0')}`;
 }
 

@@ -8,6 +8,12 @@ import { Failure } from '../domain';
 
 const permanent = [Failure.InvalidDomainXml, Failure.UnknownHost, Failure.InvalidVmSpec, Failure.Cancelled];
 
+/**
+ * A host that cannot be asked may still hold the VM: workflows that must know where it is ask again this many times,
+ * this far apart, before giving up (decommissioning, and locating a VM after a failed migration).
+ */
+export const UNREACHABLE_PATIENCE = { attempts: 30, interval: '10 seconds' } as const;
+
 export const ledger = proxyActivities<Activities>({
   startToCloseTimeout: '30 seconds',
   retry: { initialInterval: '500 ms', maximumInterval: '10 seconds', nonRetryableErrorTypes: [Failure.InvalidLedgerInput] },

@@ -2,19 +2,16 @@
 // own saga undoes what it made), then destroy and undefine the domain wherever libvirt still has it, and release
 // every reservation the VM holds. Each step is idempotent, so running it twice is harmless.
 import { ApplicationFailure, sleep, upsertSearchAttributes } from '@temporalio/workflow';
-import { Failure } from '../domain';
-import { domainNameFor } from '../domain/vm-ids';
-import { ledger, vms, watchers } from './activity-stubs';
+import { domainNameFor, Failure, vmNameOf } from '../domain';
+import { ledger, UNREACHABLE_PATIENCE, vms, watchers } from './activity-stubs';
 import { vmHostKey, vmNameKey, vmPhaseKey } from './messages';
 import type { DecommissionVmInput, DecommissionVmResult } from './types';
 
-/** A host that cannot be asked may still hold the VM; wait this long for it before giving up. */
-const UNREACHABLE_PATIENCE = { attempts: 30, interval: '10 seconds' } as const;
 
 export async function decommissionVm(input: DecommissionVmInput): Promise<DecommissionVmResult> {
   const { fleet, vmId } = input;
   const domainName = domainNameFor(vmId);
-  upsertSearchAttributes([{ key: vmNameKey, value: vmId.split('/').pop() ?? vmId }, { key: vmPhaseKey, value: 'decommissioned' }]);
+  upsertSearchAttributes([{ key: vmNameKey, value: vmNameOf(vmId) }, { key: vmPhaseKey, value: 'decommissioned' }]);
 
   await watchers.awaitProvisionOutcome({ workflowId: input.provisionWorkflowId, cancel: true });
   const destroyedOn: string[] = [];

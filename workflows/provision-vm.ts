@@ -28,7 +28,7 @@ export async function provisionVm(rawInput: ProvisionVmInput): Promise<Provision
   } catch (err) {
     vm.failed(err instanceof Error ? err.message : String(err));
     vm.status.leftovers = await saga.runAll();
-    throw err instanceof TemporalFailure ? err : ApplicationFailure.nonRetryable(String(err), 'ProvisioningFailed');
+    throw err instanceof TemporalFailure ? err : ApplicationFailure.nonRetryable(String(err), Failure.ProvisioningFailed);
   } finally {
     vm.finish();
     await CancellationScope.nonCancellable(() => condition(allHandlersFinished));

@@ -4,7 +4,7 @@
 import { ApplicationFailure, isCancellation, sleep, workflowInfo } from '@temporalio/workflow';
 import { Failure } from '../domain';
 import { settleReservationId } from '../domain/vm-ids';
-import { ledger, migrations, vms } from './activity-stubs';
+import { ledger, migrations, UNREACHABLE_PATIENCE, vms } from './activity-stubs';
 import type { Compensations } from './compensations';
 import type { VmTracker } from './vm-tracker';
 
@@ -80,13 +80,13 @@ async function migrateOnce(req: SettleRequest, target: string, attempt: number):
  * whose daemon died does not matter once the VM is found running on its boot host; not knowing either way, it waits.
  */
 async function whereIsIt(req: SettleRequest, target: string, error: string): Promise<MigrateOnce> {
-  for (let attempt = 1; attempt <= 30; attempt += 1) {
+  for (let attempt = 1; attempt <= UNREACHABLE_PATIENCE.attempts; attempt += 1) {
     const { found, unreachable } = await vms.locateVm({ fleet: req.fleet, domainName: req.domainName, hosts: [req.bootHost, target] });
     const on = (host: string) => found.some((f) => f.host === host && f.state === 'running');
     if (on(req.bootHost)) return { ok: false, error, strayOnTarget: found.some((f) => f.host === target) };
     if (on(target)) return { ok: true, durationMs: 0 };
     if (unreachable.length === 0) break;
-    await sleep('10 seconds');
+    await sleep(UNREACHABLE_PATIENCE.interval);
   }
   throw ApplicationFailure.nonRetryable(
     `VM ${req.vmId} is running neither on ${req.bootHost} nor on ${target} after a failed migration (${error})`,

@@ -8,6 +8,7 @@ import {
   setHandler,
   upsertSearchAttributes,
 } from '@temporalio/workflow';
+import { Failure } from '../domain';
 import {
   bootCompleteSignal,
   bootHostKey,
@@ -140,7 +141,7 @@ export class VmTracker {
         if (this.reached(phase)) return this.status;
         throw ApplicationFailure.nonRetryable(
           `VM ${this.status.vmId} is ${this.status.phase} and will not reach ${phase}: ${this.status.error ?? 'provisioning ended'}`,
-          'PhaseUnreachable',
+          Failure.PhaseUnreachable,
         );
       },
       {

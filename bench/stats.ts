@@ -1,8 +1,9 @@
 // The few statistics the benchmarks report. Nearest-rank percentiles, as in bench/sim, so lab figures and simulated
 // figures mean the same thing; samples are small (the machines are noisy and lab runs take seconds each).
+import { percentile as ofSorted } from './sim/metrics';
+
 export function percentile(values: readonly number[], p: number): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(p * sorted.length) - 1))] ?? Number.NaN;
+  return ofSorted([...values].sort((a, b) => a - b), p);
 }
 
 export function median(values: readonly number[]): number {

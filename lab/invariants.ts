@@ -3,7 +3,7 @@
 // VM's workflows say) and reports any VM lost or duplicated, any host over its policy, and any reservation that no
 // live VM accounts for.
 import type { Client } from '@temporalio/client';
-import type { HostConfig, Inventory, LedgerSnapshot } from '../domain';
+import { ledgerWorkflowId, type HostConfig, type Inventory, type LedgerSnapshot } from '../domain';
 import { getLedgerSnapshotQuery } from '../workflows/messages';
 import type { ProvisionVmResult } from '../workflows/types';
 
@@ -37,7 +37,7 @@ export async function checkInvariants(opts: {
   inventory: Inventory;
   domains: ObservedDomain[];
 }): Promise<InvariantReport> {
-  const ledger = await opts.client.workflow.getHandle(`fleet/${opts.inventory.fleet}`).query(getLedgerSnapshotQuery);
+  const ledger = await opts.client.workflow.getHandle(ledgerWorkflowId(opts.inventory.fleet)).query(getLedgerSnapshotQuery);
   const expected = await expectations(opts.client);
   const where = new Map<string, ObservedDomain[]>();
   for (const d of opts.domains) if (d.vmId) where.set(d.vmId, [...(where.get(d.vmId) ?? []), d]);

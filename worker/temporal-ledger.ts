@@ -71,7 +71,8 @@ export function createTemporalLedger(opts: TemporalLedgerOptions): TemporalLedge
     reserveSettle: (fleet, input) => send(fleet, reserveSettleUpdate, input, `reserveSettle:${input.reservationId}`),
     commitMove: (fleet, input) => send(fleet, commitMoveUpdate, input, `commitMove:${input.reservationId}`),
     release: (fleet, input) => send(fleet, releaseUpdate, input, `release:${input.reservationId}`),
-    // No update id: releasing a VM is idempotent by itself, and a later decommission of a re-created VM must run.
+    // A fresh update id each call, not the VM's: releasing a VM is idempotent by itself, and the server must not answer
+    // a later decommission of a re-created VM with the reply it kept for the first one.
     releaseVm: (fleet, input) => send(fleet, releaseVmUpdate, input, `releaseVm:${input.vmId}:${Date.now()}`),
     snapshot: snapshotOf,
   };

@@ -1,6 +1,7 @@
 // "Zero policy violations", checked from both sides: what the ledger believes (its snapshot) and what the hypervisor
 // actually holds (the simulated fleet). Each returns human-readable violations; an empty list is the pass.
 import type { Inventory, LedgerSnapshot } from '../../domain';
+import { DEFAULT_CPU_ALLOCATION_RATIO } from '../../domain/inventory-fields';
 import type { SimulatedSnapshot } from '../../activities/simulated-hypervisor';
 
 export function ledgerViolations(snapshot: LedgerSnapshot): string[] {
@@ -17,7 +18,7 @@ export function fleetViolations(fleet: SimulatedSnapshot, inventory: Inventory):
     const domains = fleet[host.name]?.domains ?? [];
     const vcpus = domains.reduce((sum, d) => sum + d.vcpus, 0);
     const memory = domains.reduce((sum, d) => sum + d.memoryMiB, 0);
-    const vcpuLimit = host.pool === 'boot' ? host.cpus : Math.floor((host.cpuAllocationRatio ?? 4) * host.cpus);
+    const vcpuLimit = host.pool === 'boot' ? host.cpus : Math.floor((host.cpuAllocationRatio ?? DEFAULT_CPU_ALLOCATION_RATIO) * host.cpus);
     return [
       ...(host.pool === 'boot' && domains.length > host.cpus ? [`fleet: ${host.name} runs ${domains.length} VMs on ${host.cpus} CPUs`] : []),
       ...(vcpus > vcpuLimit ? [`fleet: ${host.name} runs ${vcpus} vCPUs, limit ${vcpuLimit}`] : []),

@@ -1,6 +1,5 @@
 // bootshift's real worker (real workflows, real activities, real ledger workflow) on a real dev server, with the
 // simulated hypervisor underneath (named as such) so workflow tests can boot, fail and migrate VMs in seconds.
-import { randomUUID } from 'node:crypto';
 import type { WorkflowHandleWithFirstExecutionRunId } from '@temporalio/client';
 import type { Worker } from '@temporalio/worker';
 import { parseInventory, type Inventory, type VmSpecInput } from '../../domain';
@@ -89,4 +88,3 @@ export async function startSimulatedBootshift(
   };
 }
 
-export const randomName = (prefix: string) => `${prefix}-${randomUUID().slice(0, 6)}`;

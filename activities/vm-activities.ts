@@ -3,8 +3,8 @@
 // URIs come from the inventory here, never from workflow history.
 import path from 'node:path';
 import { Context } from '@temporalio/activity';
-import { guestCmdline } from '../lab/guest-cmdline';
-import { cloudInitSeed } from './cloud-init';
+import { guestCmdline } from './phone-home';
+import { cloudInitSeed } from './phone-home';
 import { classified } from './errors';
 import { heartbeating } from './heartbeat';
 import { ApplicationFailure } from '@temporalio/common';

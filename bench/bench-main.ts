@@ -5,7 +5,7 @@
 // too, but is caught so that the teardown still finishes and the first error is the one reported.
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { repoRoot } from '../lab/repo-root';
+import { repoRoot } from '../devenv/tools';
 import { loadAverage, machineNote, type LoadAverage, type MachineNote } from './machine';
 
 export interface BenchRecord<R> {

@@ -4,8 +4,8 @@ import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { guestDomainXml } from '../lab/guest-domain-xml';
-import { guestImage } from '../lab/guest-image';
-import { startLab, stopLab, type Lab, type LabHost } from '../lab/hosts';
+import { guestImage } from '../devenv/tools';
+import { startLab, stopLab, type Lab, type LabHost } from '../devenv/lab-hosts';
 import { startPhoneHomeCatcher, type PhoneHomeCatcher } from '../lab/phone-home-catcher';
 import { virsh } from '../lab/virsh';
 

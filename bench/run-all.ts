@@ -6,7 +6,7 @@ import { spawn } from 'node:child_process';
 import { closeSync, mkdtempSync, openSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { repoRoot } from '../lab/repo-root';
+import { repoRoot } from '../devenv/tools';
 import { renderResults } from './report/results-md';
 
 // The simulation reads P4's calibration, so it comes after P4.

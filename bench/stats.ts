@@ -1,6 +1,6 @@
 // The few statistics the benchmarks report. Nearest-rank percentiles, as in bench/sim, so lab figures and simulated
 // figures mean the same thing; samples are small (the machines are noisy and lab runs take seconds each).
-import { percentile as ofSorted } from './sim/metrics';
+import { percentile as ofSorted } from '../simulator/metrics';
 
 export function percentile(values: readonly number[], p: number): number {
   return ofSorted([...values].sort((a, b) => a - b), p);

@@ -10,7 +10,7 @@ import {
   makeTelemetryFilterString,
   type WorkflowBundleWithSourceMap,
 } from '@temporalio/worker';
-import { startDevServer, type DevServer } from '../lab/temporal';
+import { startDevServer, type DevServer } from '../devenv/temporal-dev-server';
 
 export interface BenchTemporal {
   server: DevServer;

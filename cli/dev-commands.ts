@@ -3,8 +3,8 @@
 // the state dir, which is how `down` stops exactly that and how the other commands find Temporal.
 import type { Command } from 'commander';
 import { z } from 'zod';
-import { readDevEnv, startDevEnv, stopDevEnv, type DevEnvRecord } from '../lab/dev-env';
-import { commandLine, isRunning } from '../lab/processes';
+import { readDevEnv, startDevEnv, stopDevEnv, type DevEnvRecord } from '../devenv/dev-env';
+import { commandLine, isRunning } from '../devenv/processes';
 import { devEnvHealth, renderDevEnv, type DevEnvHealth } from './dev-env-view';
 import { CliError, ExitCode } from './exit-codes';
 import { intFlag, jsonFlag, parseFlags } from './flags';

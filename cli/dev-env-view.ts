@@ -1,7 +1,7 @@
 // What `dev up` and `dev status` print: where each part of the embedded environment is (addresses, inventory, logs)
 // and whether the processes recorded in env.json are still the ones that were started.
 import path from 'node:path';
-import type { DevEnvRecord } from '../lab/dev-env';
+import type { DevEnvRecord } from '../devenv/dev-env';
 
 export interface DevEnvHealth {
   running: boolean;

@@ -5,7 +5,7 @@ import path from 'node:path';
 import type { Command } from 'commander';
 import { z } from 'zod';
 import { nameSchema } from '../domain';
-import { envFile, readDevEnv, type DevEnvRecord } from '../lab/dev-env';
+import { envFile, readDevEnv, type DevEnvRecord } from '../devenv/dev-env';
 import { usageError } from './exit-codes';
 
 export const DEFAULT_STATE_DIR = path.join('.bootshift', 'dev');

@@ -2,8 +2,8 @@
 // domain builder (activities/). The console goes to a file outside the hosts' private mounts, so it keeps
 // recording after a live migration.
 import { XMLBuilder } from 'fast-xml-parser';
-import { guestCmdline, type GuestParams } from './guest-cmdline';
-import type { GuestImage } from './guest-image';
+import { guestCmdline, type GuestParams } from '../activities/phone-home';
+import type { GuestImage } from '../devenv/tools';
 
 export interface GuestDomainOptions {
   name: string;

@@ -1,10 +1,10 @@
 // Faults for one lab host: its libvirtd killed outright (as a crash would) and started again on the same private
 // state, so fault tests can cut a hypervisor out from under a running migration and bring it back.
 import path from 'node:path';
-import { libvirtdPids, spawnLibvirtd, waitForHost } from './libvirtd';
-import { readLabState, writeLabState } from './lab-state';
-import { stopProcesses } from './processes';
-import { cacheDir } from './tools';
+import { libvirtdPids, spawnLibvirtd, waitForHost } from '../devenv/libvirtd';
+import { readLabState, writeLabState } from '../devenv/lab-hosts';
+import { signalProcesses, stopProcesses } from '../devenv/processes';
+import { cacheDir } from '../devenv/tools';
 
 function hostOf(labDir: string, name: string) {
   const state = readLabState(labDir);
@@ -17,7 +17,7 @@ function hostOf(labDir: string, name: string) {
 export async function killHostDaemon(labDir: string, name: string): Promise<number[]> {
   const { host } = hostOf(labDir, name);
   const pids = libvirtdPids(host.dir, host.pid);
-  for (const pid of pids) process.kill(pid, 'SIGKILL');
+  signalProcesses(pids, 'SIGKILL');
   await stopProcesses(pids, 5_000);
   return pids;
 }

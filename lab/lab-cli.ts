@@ -2,7 +2,7 @@
 // `bootshift dev up` or a benchmark at its inventory.
 import path from 'node:path';
 import { Command, InvalidArgumentError } from 'commander';
-import { startLab, stopLab } from './hosts';
+import { startLab, stopLab } from '../devenv/lab-hosts';
 
 function count(min: number): (value: string) => number {
   return (value) => {

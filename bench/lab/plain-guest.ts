@@ -7,8 +7,8 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { buildDomainXml } from '../../activities/libvirt/domain-xml';
 import type { HostConfig } from '../../domain';
-import { guestCmdline } from '../../lab/guest-cmdline';
-import { guestImage } from '../../lab/guest-image';
+import { guestCmdline } from '../../activities/phone-home';
+import { guestImage } from '../../devenv/tools';
 import type { PhoneHomeCatcher } from '../../lab/phone-home-catcher';
 import { virsh } from '../../lab/virsh';
 

@@ -2,8 +2,8 @@
 // (the VM running on the settle host). The history says where that time went; decommissioning afterwards, untimed,
 // leaves the hosts as they were for the next run.
 import type { Client } from '@temporalio/client';
-import type { DevEnvRecord } from '../../lab/dev-env';
-import { guestImage } from '../../lab/guest-image';
+import type { DevEnvRecord } from '../../devenv/dev-env';
+import { guestImage } from '../../devenv/tools';
 import { decommissionVm } from '../../workflows/decommission-vm';
 import { provisionVm } from '../../workflows/provision-vm';
 import type { ProvisionVmInput, ProvisionVmResult } from '../../workflows/types';

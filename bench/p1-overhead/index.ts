@@ -6,7 +6,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
-import { startDevEnv, stopDevEnv } from '../../lab/dev-env';
+import { startDevEnv, stopDevEnv } from '../../devenv/dev-env';
 import { startPhoneHomeCatcher } from '../../lab/phone-home-catcher';
 import { readInventoryFile } from '../../worker/inventory-file';
 import { benchMain, intArg } from '../bench-main';

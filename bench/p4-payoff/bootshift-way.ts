@@ -3,7 +3,7 @@
 // status (workflow clock, the same host clock): the boot starts when the domain is defined on A, and "phoned home"
 // is when the gateway's signal reached the workflow.
 import type { Client } from '@temporalio/client';
-import { guestImage } from '../../lab/guest-image';
+import { guestImage } from '../../devenv/tools';
 import { getStatusQuery } from '../../workflows/messages';
 import { provisionVm } from '../../workflows/provision-vm';
 import type { ProvisionVmInput } from '../../workflows/types';

@@ -1,7 +1,7 @@
 // Evidence that host B is really busy before the boots: CPU-seconds per second its qemus use over a short window,
 // from /proc/<pid>/stat (utime + stime, in clock ticks of 1/100 s on Linux).
 import { readFileSync } from 'node:fs';
-import { qemuPids } from '../../lab/libvirtd';
+import { qemuPids } from '../../devenv/libvirtd';
 
 function ticks(pid: number): number {
   try {

@@ -6,7 +6,7 @@
 // Run alone: npx ts-node --transpile-only bench/p4-payoff/index.ts [--burners 3] [--guests 3]   (needs `npm run build`)
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { repoRoot } from '../../lab/repo-root';
+import { repoRoot } from '../../devenv/tools';
 import { startPhoneHomeCatcher } from '../../lab/phone-home-catcher';
 import { benchMain, intArg, recordFile } from '../bench-main';
 import { median, round } from '../stats';

@@ -8,10 +8,10 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import type { HostConfig } from '../../domain';
-import { freePort } from '../../lab/free-port';
-import { startLab, stopLab, type Lab } from '../../lab/hosts';
-import { startDevServer, type DevServer } from '../../lab/temporal';
-import { startWorkerProcess, type WorkerProcess } from '../../lab/worker-process';
+import { freePort } from '../../devenv/free-port';
+import { startLab, stopLab, type Lab } from '../../devenv/lab-hosts';
+import { startDevServer, type DevServer } from '../../devenv/temporal-dev-server';
+import { startWorkerProcess, type WorkerProcess } from '../../devenv/worker-process';
 import { readInventoryFile } from '../../worker/inventory-file';
 
 export interface P4Env {

@@ -5,7 +5,7 @@
 import { execFile } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import { promisify } from 'node:util';
-import { qemuPids } from '../../lab/libvirtd';
+import { qemuPids } from '../../devenv/libvirtd';
 
 const run = promisify(execFile);
 

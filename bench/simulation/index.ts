@@ -6,7 +6,7 @@ import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import { repoRoot } from '../../lab/repo-root';
+import { repoRoot } from '../../devenv/tools';
 import { benchMain, recordFile } from '../bench-main';
 
 const run = promisify(execFile);

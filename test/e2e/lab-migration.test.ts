@@ -6,13 +6,13 @@ import path from 'node:path';
 import YAML from 'yaml';
 import { parseInventory } from '../../domain/inventory';
 import { guestDomainXml } from '../../lab/guest-domain-xml';
-import { guestImage } from '../../lab/guest-image';
-import { startLab, stopLab } from '../../lab/hosts';
-import { qemuPids } from '../../lab/libvirtd';
+import { guestImage } from '../../devenv/tools';
+import { startLab, stopLab } from '../../devenv/lab-hosts';
+import { qemuPids } from '../../devenv/libvirtd';
 import { startPhoneHomeCatcher, type PhoneHomeCatcher } from '../../lab/phone-home-catcher';
-import { isRunning, processesMentioning } from '../../lab/processes';
+import { isRunning, processesMentioning } from '../../devenv/processes';
 import { virsh } from '../../lab/virsh';
-import { waitFor } from '../../lab/wait';
+import { waitFor } from '../../devenv/wait';
 
 jest.setTimeout(15 * 60_000);
 

@@ -5,13 +5,13 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { guestDomainXml } from '../../lab/guest-domain-xml';
-import { guestImage } from '../../lab/guest-image';
-import { startLab, stopLab } from '../../lab/hosts';
-import { labStatePath } from '../../lab/lab-state';
-import { qemuPids } from '../../lab/libvirtd';
-import { isRunning } from '../../lab/processes';
+import { guestImage } from '../../devenv/tools';
+import { startLab, stopLab } from '../../devenv/lab-hosts';
+import { labStatePath } from '../../devenv/lab-hosts';
+import { qemuPids } from '../../devenv/libvirtd';
+import { isRunning, signalProcesses } from '../../devenv/processes';
 import { virsh } from '../../lab/virsh';
-import { waitFor } from '../../lab/wait';
+import { waitFor } from '../../devenv/wait';
 
 jest.setTimeout(10 * 60_000);
 
@@ -34,7 +34,7 @@ test('startLab over a crashed lab stops its orphaned guest and starts clean host
   const [guestPid] = qemuPids(host.dir);
   if (guestPid === undefined) throw new Error('guest has no qemu process');
 
-  process.kill(host.pid, 'SIGKILL'); // the crash: the guest lives on, pid files and socket stay behind
+  signalProcesses([host.pid], 'SIGKILL'); // the crash: the guest lives on, pid files and socket stay behind
   await waitFor(() => !isRunning(host.pid), { timeoutMs: 10_000, intervalMs: 50, what: 'libvirtd to die' });
   expect(isRunning(guestPid)).toBe(true);
   expect(existsSync(path.join(host.dir, 'run', 'libvirt-sock'))).toBe(true);

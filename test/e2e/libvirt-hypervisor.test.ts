@@ -6,14 +6,14 @@ import path from 'node:path';
 import { Failure } from '../../domain';
 import { HypervisorError, type DomainSpec, type HostRef, type Hypervisor, type MigrationProgress } from '../../activities/hypervisor';
 import { createLibvirtHypervisor } from '../../activities/libvirt/libvirt-hypervisor';
-import { guestCmdline } from '../../lab/guest-cmdline';
-import { guestImage } from '../../lab/guest-image';
-import { startLab, stopLab, type Lab } from '../../lab/hosts';
-import { qemuPids } from '../../lab/libvirtd';
+import { guestCmdline } from '../../activities/phone-home';
+import { guestImage } from '../../devenv/tools';
+import { startLab, stopLab, type Lab } from '../../devenv/lab-hosts';
+import { qemuPids } from '../../devenv/libvirtd';
 import { startPhoneHomeCatcher, type PhoneHomeCatcher } from '../../lab/phone-home-catcher';
-import { isRunning, processesMentioning } from '../../lab/processes';
+import { isRunning, processesMentioning } from '../../devenv/processes';
 import { virsh } from '../../lab/virsh';
-import { waitFor } from '../../lab/wait';
+import { waitFor } from '../../devenv/wait';
 
 jest.setTimeout(10 * 60_000);
 

@@ -4,9 +4,9 @@ import { spawn } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { processesMentioning } from '../../lab/processes';
-import { readDevEnv } from '../../lab/dev-env';
-import { repoRoot } from '../../lab/repo-root';
+import { processesMentioning } from '../../devenv/processes';
+import { readDevEnv } from '../../devenv/dev-env';
+import { repoRoot } from '../../devenv/tools';
 
 jest.setTimeout(1_800_000);
 

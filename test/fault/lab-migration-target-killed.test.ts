@@ -3,11 +3,11 @@
 // sent to the other settle host, and once the killed daemon is back nothing may be left behind anywhere.
 import { setTimeout as sleep } from 'node:timers/promises';
 import { createLibvirtHypervisor } from '../../activities/libvirt/libvirt-hypervisor';
-import { guestImage } from '../../lab/guest-image';
+import { guestImage } from '../../devenv/tools';
 import { killHostDaemon, restartHostDaemon } from '../../lab/host-control';
-import { checkInvariants } from '../../lab/invariants';
-import { observeHypervisor } from '../../lab/observed-domains';
-import { waitFor } from '../../lab/wait';
+import { checkInvariants } from '../../cli/check';
+import { observeHypervisor } from '../../cli/check';
+import { waitFor } from '../../devenv/wait';
 import { readInventoryFile } from '../../worker/inventory-file';
 import { getStatusQuery } from '../../workflows/messages';
 import { provisionVm } from '../../workflows/provision-vm';

@@ -3,11 +3,11 @@
 // once, with the ledger, the hypervisor and the workflows agreeing and no reservation leaked.
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { restartWorker } from '../../lab/dev-env';
-import { checkInvariants } from '../../lab/invariants';
-import { observeSimulatedFleet } from '../../lab/observed-domains';
-import { isRunning } from '../../lab/processes';
-import { waitFor } from '../../lab/wait';
+import { restartWorker } from '../../devenv/dev-env';
+import { checkInvariants } from '../../cli/check';
+import { observeSimulatedFleet } from '../../cli/check';
+import { isRunning, signalProcesses } from '../../devenv/processes';
+import { waitFor } from '../../devenv/wait';
 import { readInventoryFile } from '../../worker/inventory-file';
 import { provisionVm } from '../../workflows/provision-vm';
 import { devEnvSession } from '../helpers/dev-env-session';
@@ -52,7 +52,7 @@ test('VMs all settle exactly once although the worker is killed again and again'
     await sleep(1000 + random() * 3000);
     if (done) break;
     const pid = env.worker.pid;
-    process.kill(pid, 'SIGKILL');
+    signalProcesses([pid], 'SIGKILL');
     kills += 1;
     await waitFor(() => !isRunning(pid), { timeoutMs: 10_000, what: `worker ${pid} to die` });
     env = await restartWorker(env);

@@ -4,7 +4,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
-import { startDevEnv, stopDevEnv, type DevEnvOptions, type DevEnvRecord } from '../../lab/dev-env';
+import { startDevEnv, stopDevEnv, type DevEnvOptions, type DevEnvRecord } from '../../devenv/dev-env';
 
 export interface DevEnvSession {
   start(opts: Omit<DevEnvOptions, 'stateDir'>): Promise<{ env: DevEnvRecord; client: Client }>;

@@ -5,7 +5,7 @@ import { randomUUID } from 'node:crypto';
 import type { Client } from '@temporalio/client';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { DefaultLogger, bundleWorkflowCode, type NativeConnection, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
-import { startDevServer, type DevServer, type DevServerOptions } from '../../lab/temporal';
+import { startDevServer, type DevServer, type DevServerOptions } from '../../devenv/temporal-dev-server';
 import { installQuietRuntime } from './quiet-runtime';
 
 export interface TemporalEnv {

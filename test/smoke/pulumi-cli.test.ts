@@ -4,8 +4,8 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { runPulumi, type RunPulumiOptions } from '../../lab/pulumi-cli';
-import { toolPath } from '../../lab/tools';
+import { runPulumi, type RunPulumiOptions } from '../../devenv/pulumi-cli';
+import { toolPath } from '../../devenv/tools';
 
 jest.setTimeout(300_000);
 

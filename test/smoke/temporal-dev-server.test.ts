@@ -3,9 +3,9 @@
 import { randomUUID } from 'node:crypto';
 import { Client, Connection } from '@temporalio/client';
 import { NativeConnection, Worker } from '@temporalio/worker';
-import { isRunning as isAlive } from '../../lab/processes';
-import { startDevServer, type DevServer } from '../../lab/temporal';
-import { toolPath } from '../../lab/tools';
+import { isRunning as isAlive } from '../../devenv/processes';
+import { startDevServer, type DevServer } from '../../devenv/temporal-dev-server';
+import { toolPath } from '../../devenv/tools';
 import * as activities from './hello-activities';
 import { helloWorkflow } from './hello-workflow';
 import { eventTypeNames } from '../helpers/history';

@@ -2,7 +2,7 @@
 // an invalid value is reported under the name of the place it came from.
 import path from 'node:path';
 import { resolveOptions, resolveStateDir } from '../../../cli/options';
-import type { DevEnvRecord } from '../../../lab/dev-env';
+import type { DevEnvRecord } from '../../../devenv/dev-env';
 
 const cwd = '/work/project';
 const devEnv = {

@@ -1,6 +1,6 @@
 // What people read: the status page, the hosts table, the VM list, the summary table and the dev environment.
 import type { LedgerSnapshot } from '../../../domain';
-import type { DevEnvRecord } from '../../../lab/dev-env';
+import type { DevEnvRecord } from '../../../devenv/dev-env';
 import { devEnvHealth, renderDevEnv } from '../../../cli/dev-env-view';
 import { renderHosts, vcpuColumn } from '../../../cli/hosts-view';
 import { summaryTable } from '../../../cli/summary-table';

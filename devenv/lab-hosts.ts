@@ -1,11 +1,44 @@
-// Starts and stops a lab: N independent libvirt hosts on this machine (boot pool + settle pool) plus the
-// inventory that describes them, for end-to-end tests, benchmarks and the main job.
-import { existsSync, mkdirSync, readdirSync, rmdirSync, rmSync } from 'node:fs';
+// Starts and stops a lab: N independent libvirt hosts on this machine (boot pool + settle pool) plus the inventory
+// that describes them the way an operator describes a real fleet, so everything downstream runs unchanged against
+// lab hosts. What the lab started is recorded in its directory (lab.json), so `lab down`, a later `lab up` on the same
+// directory or a test's teardown can stop exactly those processes, even after the starting process crashed.
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmdirSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { writeInventory, labInventory } from './inventory-writer';
-import { readLabState, writeLabState, type LabState, type LabStateHost } from './lab-state';
+import YAML from 'yaml';
+import { z } from 'zod';
 import { hostSocket, hostUri, MAX_HOSTS, prepareHost, spawnLibvirtd, stopHosts, waitForHost } from './libvirtd';
 import { cacheDir } from './tools';
+
+const labHostSchema = z.strictObject({
+  name: z.string(),
+  pool: z.enum(['boot', 'settle']),
+  dir: z.string(),
+  uri: z.string(),
+  pid: z.int().positive().optional(),
+});
+
+const labStateSchema = z.strictObject({ version: z.literal(1), hosts: z.array(labHostSchema) });
+
+export type LabStateHost = z.infer<typeof labHostSchema>;
+export type LabState = z.infer<typeof labStateSchema>;
+
+export function labStatePath(dir: string): string {
+  return path.join(dir, 'lab.json');
+}
+
+export function readLabState(dir: string): LabState | undefined {
+  const file = labStatePath(dir);
+  if (!existsSync(file)) return undefined;
+  const parsed = labStateSchema.safeParse(JSON.parse(readFileSync(file, 'utf8')));
+  if (!parsed.success) throw new Error(`${file} is not a lab state file: ${parsed.error.message}`);
+  return parsed.data;
+}
+
+export function writeLabState(dir: string, state: LabState): void {
+  const file = labStatePath(dir);
+  writeFileSync(`${file}.tmp`, `${JSON.stringify(state, null, 2)}\n`);
+  renameSync(`${file}.tmp`, file);
+}
 
 export interface StartLabOptions {
   /** Short absolute path: host sockets live below it and a unix socket path is limited to 107 bytes. */
@@ -109,4 +142,39 @@ export async function stopLab(labDir: string): Promise<void> {
   }
   rmSync(path.join(dir, 'lab.json'), { force: true });
   if (readdirSync(dir).length === 0) rmdirSync(dir);
+}
+
+interface LabInventoryHost {
+  name: string;
+  uri: string;
+  pool: 'boot' | 'settle';
+}
+
+interface LabInventoryOptions {
+  cpus: number;
+  memoryMiB: number;
+  cpuAllocationRatio: number;
+}
+
+function labInventory(hosts: LabInventoryHost[], opts: LabInventoryOptions): object {
+  return {
+    fleet: 'lab',
+    hosts: hosts.map((host) => ({
+      name: host.name,
+      uri: host.uri,
+      cpus: opts.cpus,
+      memoryMiB: opts.memoryMiB,
+      pool: host.pool,
+      ...(host.pool === 'settle' && { cpuAllocationRatio: opts.cpuAllocationRatio }),
+      state: 'active',
+      // All lab hosts share one hostname, so migration needs an explicit address; loopback reaches every host.
+      migrationAddress: '127.0.0.1',
+      // TCG: on the machines this was tried on, a KVM guest hung (see LAB-NOTES.md).
+      domainType: 'qemu',
+    })),
+  };
+}
+
+function writeInventory(file: string, inventory: object): void {
+  writeFileSync(file, YAML.stringify(inventory));
 }

@@ -67,8 +67,13 @@ export function processesWithEnv(name: string, value: string): number[] {
     });
 }
 
-function signal(pids: number[], name: NodeJS.Signals): void {
-  for (const pid of pids.filter(isRunning)) {
+/**
+ * Sends `name` to each pid (a negative pid is a process group). Any of them may exit between being listed and being
+ * signalled, so one that is already gone (ESRCH) is what was wanted, not an error: every kill in the project goes
+ * through here.
+ */
+export function signalProcesses(pids: readonly number[], name: NodeJS.Signals): void {
+  for (const pid of pids) {
     try {
       process.kill(pid, name);
     } catch (err) {
@@ -80,11 +85,11 @@ function signal(pids: number[], name: NodeJS.Signals): void {
 /** SIGTERM, then SIGKILL for whatever is still there after `graceMs`; resolves once all are gone. */
 export async function stopProcesses(pids: number[], graceMs = 15_000): Promise<void> {
   const allGone = (): boolean => !pids.some(isRunning);
-  signal(pids, 'SIGTERM');
+  signalProcesses(pids.filter(isRunning), 'SIGTERM');
   try {
     await waitFor(allGone, { timeoutMs: graceMs, intervalMs: 50, what: `pids ${pids.join(' ')} to exit` });
   } catch {
-    signal(pids, 'SIGKILL');
+    signalProcesses(pids.filter(isRunning), 'SIGKILL');
     await waitFor(allGone, { timeoutMs: 10_000, intervalMs: 50, what: `pids ${pids.join(' ')} to die after SIGKILL` });
   }
 }

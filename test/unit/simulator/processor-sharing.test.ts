@@ -1,8 +1,8 @@
 // Boot times on hand-computed tiny cases: the engine must reproduce what processor sharing predicts on paper.
-import { calibrate } from '../../../bench/sim/calibration';
-import { simulate } from '../../../bench/sim/engine';
-import type { SimParams } from '../../../bench/sim/params';
-import type { SimVm, Tenant } from '../../../bench/sim/workload';
+import { calibrate } from '../../../simulator/calibration';
+import { simulate } from '../../../simulator/engine';
+import type { SimParams } from '../../../simulator/params';
+import type { SimVm, Tenant } from '../../../simulator/workload';
 import { busyTenants, tinyParams, vm, workload } from './fixtures';
 
 function bootTimes(params: SimParams, vms: SimVm[], tenants: Tenant[] = []): number[] {

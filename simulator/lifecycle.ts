@@ -1,6 +1,6 @@
 // What happens to a VM at each event: admitted from the boot queue, CPU-bound part of the boot done, boot
 // complete (stay, or reserve a settle slot and start migrating), migration done (boot slot freed, queue admitted).
-import { pickSettleHost } from '../../domain';
+import { pickSettleHost } from '../domain';
 import { addSteady, reserve, type SimHost, type VmRun } from './fleet';
 import { bootHostFor } from './policies';
 import { WORK_EPSILON, advance } from './progress';

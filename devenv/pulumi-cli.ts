@@ -3,8 +3,8 @@
 import { spawn } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
-import { processesWithEnv } from './processes';
-import { repoRoot } from './repo-root';
+import { processesWithEnv, signalProcesses } from './processes';
+import { repoRoot } from './tools';
 import { pathWithTools, toolPath } from './tools';
 
 export interface PulumiEnvOptions {
@@ -51,20 +51,13 @@ export interface RunPulumiOptions extends PulumiEnvOptions {
 export async function runPulumi(args: string[], opts: RunPulumiOptions): Promise<PulumiRun> {
   const pulumi = toolPath('pulumi');
   const [command, argv] = opts.offline
-    ? ['unshare', ['--net', '--', path.join(repoRoot(), 'lab', 'offline-exec'), pulumi, ...args]]
+    ? ['unshare', ['--net', '--', path.join(repoRoot(), 'devenv', 'offline-exec'), pulumi, ...args]]
     : [pulumi, args];
   const env = pulumiEnv(opts);
   // With a kill switch it gets its own process group, so the kill reaches the language host and provider plugins too.
   const child = spawn(command, argv, { cwd: opts.cwd, env, stdio: ['ignore', 'pipe', 'pipe'], detached: opts.kill !== undefined });
-  const killGroup = () => {
-    try {
-      process.kill(-child.pid!, 'SIGKILL');
-    } catch {
-      // already gone
-    }
-    // Pulumi starts its plugins in process groups of their own; they share this run's environment, though.
-    for (const pid of processesWithEnv('PULUMI_HOME', env.PULUMI_HOME!)) process.kill(pid, 'SIGKILL');
-  };
+  // Pulumi starts its plugins in process groups of their own; they share this run's environment, though.
+  const killGroup = () => signalProcesses([-child.pid!, ...processesWithEnv('PULUMI_HOME', env.PULUMI_HOME!)], 'SIGKILL');
   opts.kill?.addEventListener('abort', killGroup, { once: true });
   let stdout = '';
   let stderr = '';

@@ -1,5 +1,5 @@
 import fc from 'fast-check';
-import { MinHeap } from '../../../bench/sim/heap';
+import { MinHeap } from '../../../simulator/heap';
 
 describe('MinHeap', () => {
   it('pops in ascending order whatever the push order', () => {

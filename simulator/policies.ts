@@ -1,6 +1,6 @@
 // The two placement policies compared, both decided by the project's own placement functions so the simulation
 // measures the policy bootshift ships, not a re-implementation of it.
-import { pickBootHost, pickSettleHost, type FleetPolicy, type HostRecord, type Pool } from '../../domain';
+import { pickBootHost, pickSettleHost, type FleetPolicy, type HostRecord, type Pool } from '../domain';
 import { bootHostCount, type SimParams } from './params';
 import type { SimVm } from './workload';
 

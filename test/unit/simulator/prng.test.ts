@@ -1,6 +1,6 @@
 import fc from 'fast-check';
-import { mulberry32, stream } from '../../../bench/sim/prng';
-import { lognormal, weighted } from '../../../bench/sim/sampling';
+import { mulberry32, stream } from '../../../simulator/prng';
+import { lognormal, weighted } from '../../../simulator/sampling';
 
 const draw = (random: () => number, n: number) => Array.from({ length: n }, random);
 

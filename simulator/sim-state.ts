@@ -1,6 +1,6 @@
 // The mutable state of one simulation run and the small helpers every event handler uses: schedule an event,
 // report a change to the observer, recompute a host's boot rates.
-import type { FleetPolicy, HostRecord } from '../../domain';
+import type { FleetPolicy, HostRecord } from '../domain';
 import { makeHosts, type SimHost, type VmRun } from './fleet';
 import { MinHeap } from './heap';
 import type { SimParams } from './params';

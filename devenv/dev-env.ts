@@ -7,9 +7,9 @@ import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node
 import path from 'node:path';
 import { stringify } from 'yaml';
 import { freePort } from './free-port';
-import { startLab, stopLab } from './hosts';
+import { startLab, stopLab } from './lab-hosts';
 import { commandLine, stopProcesses } from './processes';
-import { startDevServer } from './temporal';
+import { startDevServer } from './temporal-dev-server';
 import { startWorkerProcess, type WorkerProcessOptions } from './worker-process';
 
 export interface DevEnvOptions {

@@ -1,7 +1,7 @@
 // Small fleets and hand-made workloads, so each test states only the numbers it is about.
-import type { SimParams } from '../../../bench/sim/params';
-import { DEFAULT_PARAMS } from '../../../bench/sim/params';
-import type { SimVm, Tenant, Workload } from '../../../bench/sim/workload';
+import type { SimParams } from '../../../simulator/params';
+import { DEFAULT_PARAMS } from '../../../simulator/params';
+import type { SimVm, Tenant, Workload } from '../../../simulator/workload';
 
 /** One host, plain processor sharing (no interference, all CPU-bound), idle settled VMs, no tenants, no jitter. */
 export function tinyParams(overrides: Partial<SimParams> = {}): SimParams {

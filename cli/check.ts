@@ -2,8 +2,11 @@
 // three views side by side (the ledger, the domains libvirt or the simulated hypervisor really has, and what each
 // VM's workflows say) and reports any VM lost or duplicated, any host over its policy, and any reservation that no
 // live VM accounts for.
+import { readFileSync } from 'node:fs';
 import type { Client } from '@temporalio/client';
-import { ledgerWorkflowId, type HostConfig, type Inventory, type LedgerSnapshot } from '../domain';
+import type { Hypervisor, ListedDomain } from '../activities/hypervisor';
+import type { SimulatedSnapshot } from '../activities/simulated-hypervisor';
+import { ledgerWorkflowId, vcpuCapacity, vmCapacity, type HostConfig, type Inventory, type LedgerSnapshot } from '../domain';
 import { getLedgerSnapshotQuery } from '../workflows/messages';
 import type { ProvisionVmResult } from '../workflows/types';
 
@@ -91,15 +94,37 @@ function leaks(ledger: LedgerSnapshot, domains: ObservedDomain[], expected: Expe
 }
 
 function overcommit(host: HostConfig, domains: ObservedDomain[], inventory: Inventory): string[] {
+  const record = { ...host, usage: { vms: 0, vcpus: 0, memoryMiB: 0, groups: {} } };
   const vcpus = domains.reduce((n, d) => n + d.vcpus, 0);
   const memory = domains.reduce((n, d) => n + d.memoryMiB, 0);
+  const vcpuLimit = vcpuCapacity(record, inventory.policy);
+  const vmLimit = vmCapacity(record);
   const problems: string[] = [];
   if (memory > host.memoryMiB) problems.push(`${host.name}: ${memory} MiB of ${host.memoryMiB}`);
-  if (host.pool === 'boot') {
-    if (domains.length > host.cpus) problems.push(`${host.name}: ${domains.length} VMs on ${host.cpus} CPUs`);
-    if (inventory.policy.bootVcpusWithinCpus && vcpus > host.cpus) problems.push(`${host.name}: ${vcpus} vCPUs on ${host.cpus} CPUs`);
-  } else if (vcpus > (host.cpuAllocationRatio ?? 4) * host.cpus) {
-    problems.push(`${host.name}: ${vcpus} vCPUs over ${host.cpuAllocationRatio ?? 4} x ${host.cpus} CPUs`);
-  }
+  if (vmLimit !== null && domains.length > vmLimit) problems.push(`${host.name}: ${domains.length} VMs on ${host.cpus} CPUs`);
+  if (vcpuLimit !== null && vcpus > vcpuLimit) problems.push(`${host.name}: ${vcpus} vCPUs over a limit of ${vcpuLimit}`);
   return problems;
+}
+
+// What the hypervisors really hold: asked of libvirt through the Hypervisor port, or read from the file a simulated
+// fleet keeps (the simulated hosts live inside the worker process).
+const observed = (host: string, d: Pick<ListedDomain, 'name' | 'state' | 'vcpus' | 'memoryMiB' | 'metadata'>): ObservedDomain => ({
+  host,
+  name: d.name,
+  ...(d.metadata?.vmId && { vmId: d.metadata.vmId }),
+  running: d.state.state === 'running',
+  vcpus: d.vcpus,
+  memoryMiB: d.memoryMiB,
+});
+
+export async function observeHypervisor(hypervisor: Hypervisor, inventory: Inventory): Promise<ObservedDomain[]> {
+  const all = await Promise.all(
+    inventory.hosts.map(async (host) => (await hypervisor.listDomains({ name: host.name, uri: host.uri })).map((d) => observed(host.name, d))),
+  );
+  return all.flat();
+}
+
+export function observeSimulatedFleet(stateFile: string): ObservedDomain[] {
+  const snapshot = JSON.parse(readFileSync(stateFile, 'utf8')) as SimulatedSnapshot;
+  return Object.entries(snapshot).flatMap(([host, { domains }]) => domains.map((d) => observed(host, d)));
 }

@@ -1,6 +1,6 @@
 // The hosts and VMs as the simulator sees them: the domain's HostRecord (what placement reads) plus what processor
 // sharing needs, i.e. the VMs in the CPU-bound part of their boot and the steady threads of everything else.
-import type { HostRecord } from '../../domain';
+import type { HostRecord } from '../domain';
 import type { SimParams } from './params';
 import { poolOf, type PolicyName } from './policies';
 import type { ThreadGroup } from './sharing';

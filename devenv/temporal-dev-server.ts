@@ -8,7 +8,7 @@ import { Connection } from '@temporalio/client';
 import { searchAttributeKeys } from '../workflows/messages';
 import { freePorts } from './free-port';
 import { stopProcesses } from './processes';
-import { registerSearchAttributes } from './temporal-search-attributes';
+import { registerSearchAttributes } from '../worker/search-attributes';
 import { toolPath } from './tools';
 import { waitFor } from './wait';
 

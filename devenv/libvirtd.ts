@@ -1,12 +1,15 @@
 // One lab host: a libvirtd in its own mount namespace with private libvirt directories under its host dir, so
-// several independent hypervisor hosts (own domains, own UUID, own socket) run on one machine.
+// several independent hypervisor hosts (own domains, own UUID, own socket, own storage) run on one machine. Its
+// private /etc/libvirt holds the machine's client config plus the few daemon settings that make several libvirtd on
+// one machine independent of each other and of the system's (no virtlogd, own host UUID, own migration ports) and
+// keep them from touching machine-wide state (cgroups, file ownership).
 import { spawn } from 'node:child_process';
-import { closeSync, existsSync, openSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { randomUUID } from 'node:crypto';
+import { closeSync, cpSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { writeHostConfig } from './host-config';
+import { execVirsh } from '../activities/libvirt/virsh';
 import { commandLine, isRunning, processName, seesMount, stopProcesses } from './processes';
-import { repoRoot } from './repo-root';
-import { virsh } from './virsh';
+import { repoRoot } from './tools';
 import { waitFor } from './wait';
 
 const MIGRATION_PORT_BASE = 49152;
@@ -23,6 +26,61 @@ export function hostUri(hostDir: string): string {
 
 export function hostLogs(hostDir: string): string[] {
   return [path.join(hostDir, 'libvirtd.out'), path.join(hostDir, 'log', 'libvirtd.log')];
+}
+
+type ConfValue = string | number | string[];
+
+interface HostConfigOptions {
+  etcDir: string;
+  /** Each host of a lab gets its own migration port range, so concurrent incoming migrations never race for one. */
+  migrationPortMin: number;
+  migrationPortMax: number;
+}
+
+function confLine(key: string, value: ConfValue): string {
+  if (Array.isArray(value)) return `${key} = [ ${value.map((v) => JSON.stringify(v)).join(', ')} ]`;
+  return `${key} = ${typeof value === 'number' ? String(value) : JSON.stringify(value)}`;
+}
+
+// Keep whatever the machine configured, minus the keys we set, so ours are the only assignment of each.
+function writeConf(file: string, settings: Record<string, ConfValue>): void {
+  const ours = new Set(Object.keys(settings));
+  const kept = existsSync(file)
+    ? readFileSync(file, 'utf8')
+        .split('\n')
+        .filter((line) => !ours.has(/^\s*([A-Za-z_]+)\s*=/.exec(line)?.[1] ?? ''))
+    : [];
+  const lines = Object.entries(settings).map(([key, value]) => confLine(key, value));
+  writeFileSync(file, [...kept, '# bootshift lab host', ...lines, ''].join('\n'));
+}
+
+function writeHostConfig(opts: HostConfigOptions): void {
+  mkdirSync(opts.etcDir, { recursive: true });
+  if (existsSync('/etc/libvirt')) cpSync('/etc/libvirt', opts.etcDir, { recursive: true });
+  writeConf(path.join(opts.etcDir, 'libvirtd.conf'), {
+    // Migration refuses a destination with the source's UUID; without this all hosts read the same SMBIOS one.
+    host_uuid: randomUUID(),
+    // The sockets are root-only (0700), so no further authentication is needed (and polkit is absent).
+    auth_unix_rw: 'none',
+    auth_unix_ro: 'none',
+    unix_sock_rw_perms: '0700',
+    unix_sock_ro_perms: '0700',
+    log_outputs: '3:file:/var/log/libvirt/libvirtd.log',
+  });
+  writeConf(path.join(opts.etcDir, 'qemu.conf'), {
+    stdio_handler: 'file',
+    // The guest image lives in the tool cache under a private home directory: qemu runs as root and libvirt
+    // changes no file's owner, which several daemons sharing one console directory would fight over.
+    user: 'root',
+    group: 'root',
+    dynamic_ownership: 0,
+    security_driver: 'none',
+    // Source and destination of a migration run a domain of the same name, often with the same id: per-domain
+    // cgroups would collide, and lab hosts need no resource control.
+    cgroup_controllers: [],
+    migration_port_min: opts.migrationPortMin,
+    migration_port_max: opts.migrationPortMax,
+  });
 }
 
 /** Fresh private directories and config for host number `index` (stale sockets and pid files go with them). */
@@ -42,7 +100,7 @@ export function prepareHost(hostDir: string, index: number): void {
  * `capsCacheDir` is shared by all hosts: probing qemu's capabilities costs seconds of CPU per daemon otherwise.
  */
 export function spawnLibvirtd(hostDir: string, capsCacheDir: string): number {
-  const script = path.join(repoRoot(), 'lab', 'libvirtd-in-namespace');
+  const script = path.join(repoRoot(), 'devenv', 'libvirtd-in-namespace');
   const out = openSync(hostLogs(hostDir)[0] as string, 'a');
   try {
     const child = spawn('unshare', ['-m', '--propagation', 'private', '--', '/bin/sh', script, hostDir, capsCacheDir], {
@@ -73,7 +131,7 @@ export async function waitForHost(hostDir: string, pid: number, timeoutMs: numbe
       async () => {
         if (!isRunning(pid)) throw new Error(`libvirtd (pid ${pid}) exited during start`);
         if (!existsSync(hostSocket(hostDir))) return false;
-        return virsh(uri, ['version'], 10_000).then(
+        return execVirsh()({ uri, args: ['version'], timeoutMs: 10_000 }).then(
           () => true,
           () => false,
         );

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
-import { calibrate, predictedSlowdown } from '../../../bench/sim/calibration';
-import { effectiveCpus, fullThreadRate } from '../../../bench/sim/sharing';
+import { calibrate, predictedSlowdown } from '../../../simulator/calibration';
+import { effectiveCpus, fullThreadRate } from '../../../simulator/sharing';
 
 describe('fullThreadRate', () => {
   it('gives every thread a whole CPU while demand fits', () => {

@@ -2,12 +2,12 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { parseArgs } from '../../../bench/sim/args';
-import { compare } from '../../../bench/sim/compare';
-import { percentile } from '../../../bench/sim/metrics';
-import { DEFAULT_PARAMS } from '../../../bench/sim/params';
-import { markdown } from '../../../bench/sim/report';
-import { cdfSvg } from '../../../bench/sim/svg';
+import { parseArgs } from '../../../simulator/args';
+import { compare } from '../../../simulator/compare';
+import { percentile } from '../../../simulator/metrics';
+import { DEFAULT_PARAMS } from '../../../simulator/params';
+import { markdown } from '../../../simulator/report';
+import { cdfSvg } from '../../../simulator/svg';
 
 const argv = (...args: string[]) => ['node', 'run.ts', ...args];
 

@@ -4,7 +4,7 @@ import { spawn } from 'node:child_process';
 import { closeSync, existsSync, mkdirSync, openSync } from 'node:fs';
 import path from 'node:path';
 import { isRunning, stopProcesses } from './processes';
-import { repoRoot } from './repo-root';
+import { repoRoot } from './tools';
 import { waitFor } from './wait';
 
 export interface WorkerProcessOptions {

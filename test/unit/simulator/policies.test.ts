@@ -2,11 +2,11 @@
 // VM settled exactly once, and no difference between the policies when nothing contends.
 import fc from 'fast-check';
 import { withinPolicy } from '../../../domain';
-import { compare } from '../../../bench/sim/compare';
-import { simulate, type Observation } from '../../../bench/sim/engine';
-import { DEFAULT_PARAMS, type SimParams } from '../../../bench/sim/params';
-import { POLICIES } from '../../../bench/sim/policies';
-import { makeWorkload } from '../../../bench/sim/workload';
+import { compare } from '../../../simulator/compare';
+import { simulate, type Observation } from '../../../simulator/engine';
+import { DEFAULT_PARAMS, type SimParams } from '../../../simulator/params';
+import { POLICIES } from '../../../simulator/policies';
+import { makeWorkload } from '../../../simulator/workload';
 
 const smallFleet = fc.record({
   seed: fc.integer({ min: 0, max: 2 ** 31 }),

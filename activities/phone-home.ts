@@ -1,0 +1,65 @@
+// How a guest learns to say "boot complete": what bootshift puts into a VM so that, at the end of its boot, it calls
+// the boot gateway with its token. Cloud images get a `phone_home` section merged into the user's own cloud-config
+// (cloud-init posts instance_id and hostname to the URL); kernel images (the lab's busybox guest, or any initramfs
+// that reads /proc/cmdline) get the URL, token and id on the kernel command line.
+import { ApplicationFailure } from '@temporalio/common';
+import { parse, stringify } from 'yaml';
+import { z } from 'zod';
+import { Failure } from '../domain';
+import type { CloudInitSeed } from './hypervisor';
+
+export interface CloudInitRequest {
+  vmId: string;
+  hostname: string;
+  userData?: string;
+  /** Carries the token in its query string: cloud-init's phone_home posts a fixed set of fields. */
+  phoneHomeUrl: string;
+}
+
+export function cloudInitSeed(req: CloudInitRequest): CloudInitSeed {
+  const user = req.userData?.trim() ? userConfig(req.userData) : {};
+  const config = { ...user, phone_home: { url: req.phoneHomeUrl, post: ['instance_id', 'hostname'], tries: 30 } };
+  return {
+    userData: `#cloud-config\n${stringify(config)}`,
+    metaData: stringify({ 'instance-id': req.vmId, 'local-hostname': req.hostname }),
+  };
+}
+
+function userConfig(userData: string): Record<string, unknown> {
+  if (!userData.startsWith('#cloud-config')) {
+    throw ApplicationFailure.nonRetryable(
+      'image.userData: must be a #cloud-config document (bootshift adds its phone_home section to it)',
+      Failure.InvalidVmSpec,
+    );
+  }
+  const parsed: unknown = parse(userData);
+  if (parsed === null || parsed === undefined) return {};
+  if (typeof parsed !== 'object' || Array.isArray(parsed)) {
+    throw ApplicationFailure.nonRetryable('image.userData: must be a YAML mapping', Failure.InvalidVmSpec);
+  }
+  return parsed as Record<string, unknown>;
+}
+
+// Kernel parameters: the kernel splits the line on spaces and a minimal guest puts the values, unencoded, into a
+// form body, so each is checked to hold neither.
+export const guestParamsSchema = z.strictObject({
+  // busybox wget in the lab guest speaks plain HTTP; the gateway is reached through slirp at 10.0.2.2.
+  url: z.url({ protocol: /^http$/ }).regex(/^[^\s"'`\\<>]+$/, { error: 'must not contain spaces or quotes' }),
+  token: z.string().regex(/^[A-Za-z0-9._~-]{1,512}$/, { error: 'must be 1-512 characters of A-Z, a-z, 0-9, ".", "_", "~", "-"' }),
+  id: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._:@/-]{0,254}$/, { error: 'must be a VM id (A-Z, a-z, 0-9, "._:@/-")' }),
+  /** Keep a vCPU busy after phoning home (benchmarks of oversubscribed hosts). */
+  burn: z.boolean().optional(),
+});
+
+export type GuestParams = z.input<typeof guestParamsSchema>;
+
+export function guestCmdline(params: GuestParams): string {
+  const { url, token, id, burn } = guestParamsSchema.parse(params);
+  return [
+    'console=ttyS0',
+    `bootshift.url=${url}`,
+    `bootshift.token=${token}`,
+    `bootshift.id=${id}`,
+    ...(burn ? ['bootshift.burn=1'] : []),
+  ].join(' ');
+}

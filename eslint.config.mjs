@@ -54,17 +54,16 @@ export default tseslint.config(
       ],
     },
   },
-  {
-    files: ['domain/**/*.ts'],
+  ...[
+    ['domain/*.ts', '^(?!zod$|\\./[a-z-]+$|\\./ledger/[a-z-]+$)'],
+    ['domain/ledger/*.ts', '^(?!zod$|\\.\\.?/[a-z-]+$)'],
+  ].map(([files, regex]) => ({
+    files: [files],
     rules: {
       '@typescript-eslint/no-restricted-imports': [
         'error',
-        {
-          patterns: [
-            { regex: '^(?!zod$|\\./[a-z-]+$)', allowTypeImports: true, message: 'domain/ is pure: zod and itself only.' },
-          ],
-        },
+        { patterns: [{ regex, allowTypeImports: true, message: 'domain/ is pure: zod and itself only.' }] },
       ],
     },
-  },
+  })),
 );

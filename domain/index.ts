@@ -1,24 +1,84 @@
 // The public face of domain/: workflows, activities, the Pulumi provider and the CLI import from here only.
 export { Failure, type FailureType } from './failures';
-export { ValidationError, formatPath } from './issues';
-export { NameError, ID_PATTERN, NAME_PATTERN, idSchema, ledgerWorkflowId, nameSchema, projectSchema, vmWorkflowId } from './names';
+export {
+  ValidationError,
+  absolutePathSchema,
+  formatIssues,
+  formatPath,
+  isInside,
+  normalizePath,
+  parseOrThrow,
+} from './validation';
+export {
+  DOMAIN_NAME_PATTERN,
+  ID_PATTERN,
+  NAME_PATTERN,
+  NameError,
+  bootReservationId,
+  domainNameFor,
+  idSchema,
+  ledgerWorkflowId,
+  nameSchema,
+  projectSchema,
+  settleReservationId,
+  vmNameOf,
+  vmWorkflowId,
+} from './names';
 export {
   DEFAULT_CPU_ALLOCATION_RATIO,
+  InventoryError,
+  inventorySchema,
   libvirtUriSchema,
   migrationAddressSchema,
+  parseInventory,
   type DomainType,
+  type FleetPolicy,
+  type HostConfig,
   type HostState,
+  type Inventory,
   type Pool,
-} from './inventory-fields';
-export { InventoryError, inventorySchema, parseInventory, type FleetPolicy, type HostConfig, type Inventory } from './inventory';
+} from './inventory';
 export { VmSpecError, parseVmSpec, vmSpecSchema, type VmImage, type VmSpec, type VmSpecInput } from './vm-spec';
-export { pickBootHost, pickSettleHost, type PlacementRequest, type SettleRequest } from './placement';
-export { fits, vcpuCapacity, vmCapacity, withinPolicy } from './usage';
-export * from './ledger-types';
-export * from './ledger-inputs';
-export { commitMove, createLedger, release, releaseVm, reserveBoot, reserveSettle } from './ledger';
-export { bootReservationId, domainNameFor, settleReservationId, vmNameOf } from './vm-ids';
-export { pruneApplied } from './ledger-prune';
-export { admitQueued, drainHost, resyncInventory } from './ledger-fleet';
-export { findHost } from './records';
-export { snapshot, type HostSnapshot, type LedgerSnapshot, type QueuedBoot } from './snapshot';
+export {
+  fits,
+  pickBootHost,
+  pickSettleHost,
+  vcpuCapacity,
+  vmCapacity,
+  withinPolicy,
+  type PlacementRequest,
+  type SettlePlacementRequest,
+} from './placement';
+export {
+  findHost,
+  pruneApplied,
+  type AdmittedBoot,
+  type AppliedResult,
+  type CommitMoveResult,
+  type DrainHostResult,
+  type HostRecord,
+  type HostUsage,
+  type LedgerState,
+  type ReleaseResult,
+  type ReleaseVmResult,
+  type Reservation,
+  type ReservationKind,
+  type ReservationStatus,
+  type ReserveBootResult,
+  type ReserveSettleResult,
+  type ResyncResult,
+  type VmSlots,
+} from './ledger/state';
+export * from './ledger/inputs';
+export {
+  admitQueued,
+  commitMove,
+  createLedger,
+  drainHost,
+  release,
+  releaseVm,
+  reserveBoot,
+  reserveSettle,
+  resyncInventory,
+} from './ledger/transitions';
+export { snapshot, type HostSnapshot, type LedgerSnapshot, type QueuedBoot } from './ledger/snapshot';

@@ -1,23 +1,89 @@
 // The fleet inventory: which libvirt hosts exist, in which pool, with how much CPU and memory. Callers parse the
-// YAML/JSON file themselves and hand the result here; everything after this point can trust the shape.
+// YAML/JSON file themselves and hand the result here; everything after this point can trust the shape. Field rules
+// come first (the Pulumi provider, the CLI and the hypervisor adapters reuse single ones, such as a libvirt URI), then
+// the rules that span several hosts.
 import { z } from 'zod';
-import { ValidationError, formatIssues, rule } from './issues';
 import { nameSchema } from './names';
-import { crossFieldIssues } from './inventory-rules';
-import {
-  DEFAULT_CPU_ALLOCATION_RATIO,
-  cpuAllocationRatioSchema,
-  domainTypeSchema,
-  hostStateSchema,
-  labelsSchema,
-  libvirtUriSchema,
-  migrationAddressSchema,
-  poolSchema,
-  positiveIntSchema,
-  type DomainType,
-  type HostState,
-  type Pool,
-} from './inventory-fields';
+import { ValidationError, formatIssues, issueLine, positiveIntSchema, rule } from './validation';
+
+export const POOLS = ['boot', 'settle'] as const;
+export const HOST_STATES = ['active', 'draining', 'down'] as const;
+export const DOMAIN_TYPES = ['qemu', 'kvm'] as const;
+export const DEFAULT_CPU_ALLOCATION_RATIO = 4.0;
+
+// The URI is handed to virsh as one argv element; the character set still excludes whitespace and shell
+// metacharacters (including "&", so only one query parameter fits) as a second line of defence.
+export const LIBVIRT_URI_PATTERN =
+  /^(qemu\+unix|qemu\+ssh|qemu\+tls|qemu\+tcp|qemu|test):\/\/[A-Za-z0-9._~%@:[\]-]*\/[A-Za-z0-9._~%/+-]*(\?[A-Za-z0-9._~%/+=,-]*)?$/;
+export const libvirtUriSchema = z
+  .string({ error: rule('must be a string') })
+  .max(1024, { error: 'must be at most 1024 characters' })
+  .regex(LIBVIRT_URI_PATTERN, {
+    error: 'must be a libvirt URI (qemu+unix, qemu+ssh, qemu+tls, qemu+tcp, qemu or test scheme) without spaces or shell metacharacters',
+  });
+
+// Used as tcp://<address>:<port> for the migration stream; an IPv6 address must be bracketed by the caller.
+export const migrationAddressSchema = z.union([z.ipv4(), z.ipv6(), z.hostname()], {
+  error: rule('must be an IPv4 address, an IPv6 address or a host name'),
+});
+
+export const cpuAllocationRatioSchema = z
+  .number({ error: rule('must be a number from 1 to 64') })
+  .min(1, { error: 'must be a number from 1 to 64' })
+  .max(64, { error: 'must be a number from 1 to 64' });
+
+export const labelsSchema = z.record(
+  z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._/-]{0,62}$/, {
+    error: 'label keys must be 1-63 characters of A-Z, a-z, 0-9, ".", "_", "/" and "-"',
+  }),
+  z.string({ error: 'must be a string' }).max(253, { error: 'must be at most 253 characters' }),
+  { error: rule('must be a map of string labels') },
+);
+
+export const poolSchema = z.enum(POOLS, { error: rule('must be "boot" or "settle"') });
+export const hostStateSchema = z.enum(HOST_STATES, { error: rule('must be "active", "draining" or "down"') });
+export const domainTypeSchema = z.enum(DOMAIN_TYPES, { error: rule('must be "qemu" or "kvm"') });
+
+export type Pool = (typeof POOLS)[number];
+export type HostState = (typeof HOST_STATES)[number];
+export type DomainType = (typeof DOMAIN_TYPES)[number];
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function duplicateIssue(
+  seen: Map<string, number>,
+  index: number,
+  field: string,
+  value: unknown,
+  what: string,
+): string[] {
+  if (typeof value !== 'string') return [];
+  if (!seen.has(value)) {
+    seen.set(value, index);
+    return [];
+  }
+  return [issueLine(['hosts', index, field], `duplicate ${what} ${JSON.stringify(value)}`)];
+}
+
+export function crossFieldIssues(raw: unknown): string[] {
+  const hosts = isRecord(raw) && Array.isArray(raw.hosts) ? (raw.hosts as unknown[]) : [];
+  const names = new Map<string, number>();
+  const uris = new Map<string, number>();
+  return hosts.flatMap((host, index) => {
+    if (!isRecord(host)) return [];
+    const ratioOnBoot =
+      host.pool === 'boot' && host.cpuAllocationRatio !== undefined
+        ? [issueLine(['hosts', index, 'cpuAllocationRatio'], 'is only allowed on settle hosts (boot hosts are never oversubscribed)')]
+        : [];
+    return [
+      ...duplicateIssue(names, index, 'name', host.name, 'host name'),
+      ...duplicateIssue(uris, index, 'uri', host.uri, 'host uri'),
+      ...ratioOnBoot,
+    ];
+  });
+}
 
 export interface HostConfig {
   name: string;
@@ -80,3 +146,4 @@ export function parseInventory(raw: unknown): Inventory {
   if (!result.success || issues.length > 0) throw new InventoryError('invalid inventory', issues);
   return result.data;
 }
+

@@ -1,7 +1,10 @@
 // Names end up in libvirt domain names, Temporal workflow ids and file paths, so they are validated once, here,
-// with one rule everywhere. Workflow ids are derived, never typed by hand, so that a VM maps to exactly one workflow.
+// with one rule everywhere. Everything else is derived from a VM's id alone, never typed by hand, so that every
+// party (the provisioning and decommissioning workflows, the invariant checker, an operator with virsh) computes the
+// same names without asking: the workflow ids, the libvirt domain name (a readable prefix from the VM name, uniqueness
+// from a hash of the whole id, since ids contain "/") and the ledger's reservation ids.
 import { z } from 'zod';
-import { ValidationError, formatIssues, rule } from './issues';
+import { ValidationError, formatIssues, rule } from './validation';
 
 export const NAME_PATTERN = /^[a-z][a-z0-9-]{0,62}$/;
 export const nameSchema = z
@@ -42,4 +45,41 @@ export function vmWorkflowId(project: string, stack: string, name: string): stri
 export function ledgerWorkflowId(fleet: string): string {
   check('invalid fleet name', { fleet: [nameSchema, fleet] });
   return `fleet/${fleet}`;
+}
+
+/** FNV-1a, 32 bit: deterministic and dependency-free, which workflow code needs. Not for security. */
+function fnv1a(text: string): number {
+  let hash = 0x811c9dc5;
+  for (let i = 0; i < text.length; i += 1) {
+    hash ^= text.charCodeAt(i);
+    hash = Math.imul(hash, 0x01000193) >>> 0;
+  }
+  return hash;
+}
+
+/**
+ * What the hypervisor adapters accept as a libvirt domain name: it becomes a virsh argument and part of file names.
+ * bootshift's own names (domainNameFor) are a subset.
+ */
+export const DOMAIN_NAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/;
+
+/** The last segment of a VM id (`vm/<project>/<stack>/<name>` → `<name>`): the name people know it by. */
+export function vmNameOf(vmId: string): string {
+  return vmId.slice(vmId.lastIndexOf('/') + 1);
+}
+
+export function domainNameFor(vmId: string): string {
+  const readable = vmNameOf(vmId).toLowerCase().replace(/[^a-z0-9-]/g, '-').slice(0, 40) || 'vm';
+  return `bs-${readable}-${fnv1a(vmId).toString(16).padStart(8, '0')}`;
+}
+
+// Reservation ids name the provisioning run, not just the VM: the ledger refuses to reuse a released id (a late
+// duplicate must not take a slot nobody will free), and a VM re-created under the same name is a new run.
+export function bootReservationId(vmId: string, runId: string): string {
+  return `${vmId}@${runId}:boot`;
+}
+
+/** One settle reservation per attempt: a failed target's slot is released and the next attempt gets a new id. */
+export function settleReservationId(vmId: string, runId: string, attempt: number): string {
+  return `${vmId}@${runId}:settle-${attempt}`;
 }

@@ -1,13 +1,12 @@
-// Where a VM goes. Boot: spread over undersubscribed hosts so boots do not compete for CPUs. Settle: best fit on
-// oversubscribed hosts so they fill densely. One allocation-free pass over an array of per-host counters (never
-// over reservations), which keeps a decision under a millisecond at 10,000 hosts.
-import type { FleetPolicy } from './inventory';
-import type { HostRecord } from './ledger-types';
-import { fitsBoot, fitsSettle, vcpuCapacity, type PlacementRequest } from './usage';
+// Where a VM may go, and where it goes. The capacity policy in one place: what a host may hold (undersubscribed on
+// boot hosts, cpuAllocationRatio on settle hosts, memory never overcommitted). Then the picks: boot spreads over
+// undersubscribed hosts so boots do not compete for CPUs; settle is best fit on oversubscribed hosts so they fill
+// densely. Each pick is one allocation-free pass over an array of per-host counters (never over reservations), which
+// keeps a decision under a millisecond at 10,000 hosts.
+import { DEFAULT_CPU_ALLOCATION_RATIO, type FleetPolicy } from './inventory';
+import type { HostRecord, HostUsage } from './ledger/state';
 
-export type { PlacementRequest } from './usage';
-
-export interface SettleRequest extends PlacementRequest {
+export interface SettlePlacementRequest extends PlacementRequest {
   /** hosts where a migration of this VM already failed */
   exclude?: readonly string[];
 }
@@ -43,7 +42,7 @@ export function pickBootHost(
 export function pickSettleHost(
   hosts: readonly HostRecord[],
   policy: FleetPolicy,
-  request: SettleRequest,
+  request: SettlePlacementRequest,
 ): string | undefined {
   const exclude = request.exclude ?? [];
   let best: HostRecord | undefined;
@@ -66,3 +65,62 @@ export function pickSettleHost(
   }
   return best?.name;
 }
+
+export interface PlacementRequest {
+  vcpus: number;
+  memoryMiB: number;
+  antiAffinityGroup?: string;
+}
+
+/** vCPUs the host may hold; null when only the VM count limits it (boot host, bootVcpusWithinCpus off). */
+export function vcpuCapacity(host: HostRecord, policy: FleetPolicy): number | null {
+  if (host.pool === 'settle') {
+    // The epsilon keeps e.g. 1.15 x 20 = 22.999999999999996 from losing a whole vCPU.
+    return Math.floor((host.cpuAllocationRatio ?? DEFAULT_CPU_ALLOCATION_RATIO) * host.cpus + 1e-9);
+  }
+  return policy.bootVcpusWithinCpus ? host.cpus : null;
+}
+
+/** The undersubscribed rule: no more VMs than physical CPUs. Settle hosts have no VM-count limit. */
+export function vmCapacity(host: HostRecord): number | null {
+  return host.pool === 'boot' ? host.cpus : null;
+}
+
+export function withinPolicy(host: HostRecord, policy: FleetPolicy, usage: HostUsage = host.usage): boolean {
+  const vcpus = vcpuCapacity(host, policy);
+  const vms = vmCapacity(host);
+  return (
+    (vcpus === null || usage.vcpus <= vcpus) && (vms === null || usage.vms <= vms) && usage.memoryMiB <= host.memoryMiB
+  );
+}
+
+function groupFree(usage: HostUsage, group: string | undefined): boolean {
+  return group === undefined || !Object.hasOwn(usage.groups, group);
+}
+
+/** The undersubscribed policy, written out flat because placement calls it for every host. */
+export function fitsBoot(host: HostRecord, policy: FleetPolicy, request: PlacementRequest): boolean {
+  const { usage } = host;
+  return (
+    host.state === 'active' &&
+    usage.vms < host.cpus &&
+    usage.memoryMiB + request.memoryMiB <= host.memoryMiB &&
+    (!policy.bootVcpusWithinCpus || usage.vcpus + request.vcpus <= host.cpus) &&
+    groupFree(usage, request.antiAffinityGroup)
+  );
+}
+
+export function fitsSettle(host: HostRecord, policy: FleetPolicy, request: PlacementRequest): boolean {
+  const { usage } = host;
+  return (
+    host.state === 'active' &&
+    usage.memoryMiB + request.memoryMiB <= host.memoryMiB &&
+    usage.vcpus + request.vcpus <= (vcpuCapacity(host, policy) as number) &&
+    groupFree(usage, request.antiAffinityGroup)
+  );
+}
+
+export function fits(host: HostRecord, policy: FleetPolicy, request: PlacementRequest): boolean {
+  return host.pool === 'boot' ? fitsBoot(host, policy, request) : fitsSettle(host, policy, request);
+}
+

@@ -1,19 +1,8 @@
 // The VM request, shared by the Pulumi provider's `check`, the provisioning workflow and the CLI, so that a spec
 // accepted at `pulumi preview` is exactly the spec the workflow runs.
 import { z } from 'zod';
-import { ValidationError, formatIssues, rule } from './issues';
 import { nameSchema } from './names';
-
-const ABSOLUTE_PATH = /^\/(?!.*(^|\/)\.\.(\/|$))[A-Za-z0-9._/+@-]{0,4095}$/;
-export const absolutePathSchema = z
-  .string({ error: rule('must be a string') })
-  .regex(ABSOLUTE_PATH, { error: 'must be an absolute path of A-Z, a-z, 0-9, "._/+@-" without ".." segments' });
-
-const intIn = (min: number, max: number) =>
-  z
-    .int({ error: rule(`must be an integer from ${min} to ${max}`) })
-    .min(min, { error: `must be an integer from ${min} to ${max}` })
-    .max(max, { error: `must be an integer from ${min} to ${max}` });
+import { ValidationError, absolutePathSchema, intIn, parseOrThrow, rule } from './validation';
 
 const kernelImage = z.strictObject({
   kind: z.literal('kernel'),
@@ -59,7 +48,5 @@ export type VmImage = VmSpec['image'];
 export class VmSpecError extends ValidationError {}
 
 export function parseVmSpec(raw: unknown): VmSpec {
-  const result = vmSpecSchema.safeParse(raw);
-  if (!result.success) throw new VmSpecError('invalid VM spec', formatIssues(result.error.issues));
-  return result.data;
+  return parseOrThrow(vmSpecSchema, raw, 'invalid VM spec', VmSpecError);
 }

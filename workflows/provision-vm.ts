@@ -12,7 +12,7 @@ import {
   workflowInfo,
 } from '@temporalio/workflow';
 import { Failure, VmSpecError, parseVmSpec } from '../domain';
-import { bootReservationId as bootReservationIdFor, domainNameFor } from '../domain/vm-ids';
+import { bootReservationId as bootReservationIdFor, domainNameFor } from '../domain/names';
 import { ledger, vms } from './activity-stubs';
 import { Compensations } from './compensations';
 import { settle } from './settle';

@@ -3,7 +3,7 @@
 // caller is told so.
 import { ApplicationFailure, isCancellation, sleep, workflowInfo } from '@temporalio/workflow';
 import { Failure } from '../domain';
-import { settleReservationId } from '../domain/vm-ids';
+import { settleReservationId } from '../domain/names';
 import { ledger, migrations, UNREACHABLE_PATIENCE, vms } from './activity-stubs';
 import type { Compensations } from './compensations';
 import type { VmTracker } from './vm-tracker';

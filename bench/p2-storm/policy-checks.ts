@@ -1,7 +1,7 @@
 // "Zero policy violations", checked from both sides: what the ledger believes (its snapshot) and what the hypervisor
 // actually holds (the simulated fleet). Each returns human-readable violations; an empty list is the pass.
 import type { Inventory, LedgerSnapshot } from '../../domain';
-import { DEFAULT_CPU_ALLOCATION_RATIO } from '../../domain/inventory-fields';
+import { DEFAULT_CPU_ALLOCATION_RATIO } from '../../domain/inventory';
 import type { SimulatedSnapshot } from '../../activities/simulated-hypervisor';
 
 export function ledgerViolations(snapshot: LedgerSnapshot): string[] {

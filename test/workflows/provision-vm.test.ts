@@ -4,7 +4,7 @@
 import { WorkflowFailedError } from '@temporalio/client';
 import { ApplicationFailure, CancelledFailure } from '@temporalio/common';
 import type { SimulatedSnapshot } from '../../activities/simulated-hypervisor';
-import { domainNameFor } from '../../domain/vm-ids';
+import { domainNameFor } from '../../domain/names';
 import { decommissionVm } from '../../workflows/decommission-vm';
 import { getStatusQuery, waitForPhaseUpdate } from '../../workflows/messages';
 import type { ProvisionVmResult } from '../../workflows/types';

@@ -1,7 +1,7 @@
 // Pruning the ledger's memory of applied requests: only ended reservations' results go, oldest first, and only
 // beyond the limit; live reservations keep answering replays exactly.
 import { createLedger, parseInventory, release, reserveBoot } from '../../../domain';
-import { pruneApplied } from '../../../domain/ledger-prune';
+import { pruneApplied } from '../../../domain/ledger/state';
 
 const inventory = parseInventory({
   fleet: 'f',

@@ -1,10 +1,10 @@
 // Request schemas for the ledger transitions. Temporal update validators must be synchronous and throw to reject,
 // so each validator parses with zod and throws a LedgerInputError listing every `field: rule` at once.
 import { z } from 'zod';
-import { ValidationError, formatIssues, rule } from './issues';
-import { idSchema, nameSchema } from './names';
-import { memoryMiBSchema, vcpusSchema } from './vm-spec';
-import { parseInventory, type Inventory } from './inventory';
+import { ValidationError, parseOrThrow, rule } from '../validation';
+import { idSchema, nameSchema } from '../names';
+import { memoryMiBSchema, vcpusSchema } from '../vm-spec';
+import { parseInventory, type Inventory } from '../inventory';
 
 const request = <T extends z.core.$ZodLooseShape>(shape: T) =>
   z.strictObject(shape, { error: rule('must be an object') });
@@ -43,11 +43,7 @@ export type DrainHostInput = z.output<typeof drainHostInputSchema>;
 export class LedgerInputError extends ValidationError {}
 
 function validator<T>(what: string, schema: z.ZodType<T>): (input: unknown) => T {
-  return (input) => {
-    const result = schema.safeParse(input);
-    if (!result.success) throw new LedgerInputError(`invalid ${what} request`, formatIssues(result.error.issues));
-    return result.data;
-  };
+  return (input) => parseOrThrow(schema, input, `invalid ${what} request`, LedgerInputError);
 }
 
 export const validateReserveBoot = validator('reserveBoot', reserveBootInputSchema);

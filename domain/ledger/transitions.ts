@@ -1,21 +1,33 @@
-// The fleet ledger's request transitions. Each one mutates the state in place (copying 100k reservations per
-// update would be too slow inside the ledger workflow) and is idempotent by reservation id: a replayed request
-// returns its first result and changes nothing, and a released id is never reserved again.
-import type { Inventory } from './inventory';
-import type {
-  CommitMoveResult,
-  LedgerState,
-  ReleaseResult,
-  ReleaseVmResult,
-  ReserveBootResult,
-  ReserveSettleResult,
-  Reservation,
-} from './ledger-types';
-import type { CommitMoveInput, ReleaseInput, ReleaseVmInput, ReserveBootInput, ReserveSettleInput } from './ledger-inputs';
-import { drop, placeOn, recall, remember, track } from './ledger-store';
-import { pickBootHost, pickSettleHost } from './placement';
-import { getOwn, setHosts } from './records';
-import { emptyUsage, vcpuCapacity } from './usage';
+// The fleet ledger's transitions. Each one mutates the state in place (copying 100k reservations per update would be
+// too slow inside the ledger workflow) and is idempotent by reservation id: a replayed request returns its first
+// result and changes nothing, and a released id is never reserved again. After the VMs' requests come the ones driven
+// by operators and the inventory file (drain, resync) and the admission of queued boots once room appears (the ledger
+// workflow calls it after every release, commit or resync).
+import type { Inventory } from '../inventory';
+import {
+  drop,
+  emptyUsage,
+  findHost,
+  getOwn,
+  placeOn,
+  recall,
+  remember,
+  setHosts,
+  track,
+  type AdmittedBoot,
+  type CommitMoveResult,
+  type DrainHostResult,
+  type HostRecord,
+  type LedgerState,
+  type ReleaseResult,
+  type ReleaseVmResult,
+  type Reservation,
+  type ReserveBootResult,
+  type ReserveSettleResult,
+  type ResyncResult,
+} from './state';
+import type { CommitMoveInput, DrainHostInput, ReleaseInput, ReleaseVmInput, ReserveBootInput, ReserveSettleInput } from './inputs';
+import { pickBootHost, pickSettleHost, vcpuCapacity } from '../placement';
 
 export function createLedger(inventory: Inventory): LedgerState {
   const state: LedgerState = {
@@ -141,4 +153,58 @@ export function release(state: LedgerState, input: ReleaseInput): ReleaseResult 
   if (reservation === undefined) return remember(state, key, { status: 'unknown' });
   drop(state, reservation);
   return remember(state, key, { status: 'released' });
+}
+
+export function drainHost(state: LedgerState, input: DrainHostInput): DrainHostResult {
+  const host = findHost(state, input.host);
+  if (host === undefined) return { status: 'unknown', host: input.host };
+  if (host.state === 'active') host.state = 'draining';
+  return { status: host.state === 'down' ? 'down' : 'draining', host: input.host };
+}
+
+function sameConfig(a: HostRecord, b: HostRecord): boolean {
+  return JSON.stringify({ ...a, usage: null }) === JSON.stringify({ ...b, usage: null });
+}
+
+/** Brings hosts in line with a new inventory; a vanished host that still holds reservations is kept as down. */
+export function resyncInventory(state: LedgerState, inventory: Inventory): ResyncResult {
+  if (inventory.fleet !== state.fleet) {
+    return { status: 'rejected', reason: `inventory is for fleet "${inventory.fleet}", not "${state.fleet}"` };
+  }
+  const result = { status: 'resynced' as const, added: [] as string[], updated: [] as string[], removed: [] as string[], markedDown: [] as string[] };
+  const hosts = inventory.hosts.map((host): HostRecord => {
+    const known = findHost(state, host.name);
+    const next: HostRecord = { ...host, labels: { ...host.labels }, usage: known?.usage ?? emptyUsage() };
+    if (known === undefined) result.added.push(host.name);
+    else if (!sameConfig(known, next)) result.updated.push(host.name);
+    return next;
+  });
+  const listed = new Set(inventory.hosts.map((host) => host.name));
+  for (const host of state.hosts) {
+    if (listed.has(host.name)) continue;
+    if (host.usage.vms === 0) {
+      result.removed.push(host.name);
+      continue;
+    }
+    if (host.state !== 'down') result.markedDown.push(host.name);
+    hosts.push({ ...host, state: 'down' });
+  }
+  state.policy = { ...inventory.policy };
+  setHosts(state, hosts);
+  return result;
+}
+
+/** Admits queued boots strictly in order: stops at the first one that does not fit anywhere yet. */
+export function admitQueued(state: LedgerState): AdmittedBoot[] {
+  const admitted: AdmittedBoot[] = [];
+  for (let head = state.queue[0]; head !== undefined; head = state.queue[0]) {
+    const reservation = getOwn(state.reservations, head);
+    if (reservation === undefined) throw new Error(`ledger invariant: queued reservation "${head}" is unknown`);
+    const host = pickBootHost(state.hosts, state.policy, reservation);
+    if (host === undefined) break;
+    state.queue.shift();
+    placeOn(state, reservation, host);
+    admitted.push({ reservationId: head, workflowId: reservation.workflowId, vmId: reservation.vmId, host });
+  }
+  return admitted;
 }

@@ -1,9 +1,9 @@
 // A read-only view of the ledger for queries, the CLI (`bootshift hosts`) and tests: per-host load and headroom
 // under the policy, the boot queue in order, and totals. Built by one pass over reservations; never used to place.
-import type { FleetPolicy } from './inventory';
-import type { HostState, Pool } from './inventory-fields';
-import type { LedgerState } from './ledger-types';
-import { vcpuCapacity, vmCapacity } from './usage';
+import type { FleetPolicy } from '../inventory';
+import type { HostState, Pool } from '../inventory';
+import type { LedgerState } from './state';
+import { vcpuCapacity, vmCapacity } from '../placement';
 
 export interface HostSnapshot {
   name: string;

@@ -1,6 +1,7 @@
 // The Hypervisor port: the only way bootshift's activities touch VMs. Two adapters implement it: libvirt (real hosts,
 // through virsh) and a simulated one (in memory, for unit tests and benchmarks), so workflows and activities are
 // tested against the same contract the real hosts honour.
+import { ApplicationFailure } from '@temporalio/common';
 
 /** A host as the hypervisor needs it: how to reach it, and where live migration streams should go. */
 export interface HostRef {
@@ -79,8 +80,9 @@ export interface Hypervisor {
 }
 
 /**
- * Errors the adapters throw carry a `type`: the permanent ones become non-retryable activity failures with that type
- * (see domain/failures.ts); anything else is treated as transient and retried.
+ * Errors the adapters throw carry a `type` (one of domain/failures.ts): the permanent ones become non-retryable
+ * activity failures with that type (retrying an invalid spec or an unknown host cannot help); anything else is
+ * treated as transient and retried by the activity's retry policy.
  */
 export class HypervisorError extends Error {
   constructor(
@@ -90,5 +92,19 @@ export class HypervisorError extends Error {
   ) {
     super(message);
     this.name = 'HypervisorError';
+  }
+}
+
+/** Runs a call on the port, turning its HypervisorErrors into typed Temporal failures. */
+export async function classified<T>(run: () => Promise<T>): Promise<T> {
+  try {
+    return await run();
+  } catch (err) {
+    if (err instanceof HypervisorError) {
+      throw err.permanent
+        ? ApplicationFailure.nonRetryable(err.message, err.type)
+        : ApplicationFailure.retryable(err.message, err.type);
+    }
+    throw err;
   }
 }

@@ -1,22 +1,33 @@
 // createActivities(deps): every activity bootshift's workflows call, built from injected ports so that tests and
 // benchmarks run the same activities against a simulated hypervisor and the worker runs them against libvirt.
-import { createLedgerActivities } from './ledger-activities';
-import type { LedgerPort } from './ports';
+// The ledger steps are one-liners over the LedgerPort (the ledger is a workflow, and workflows cannot send updates to
+// other workflows); it makes every request idempotent by reservation id, which is what makes them safe to retry.
+import type { CommitMoveInput, ReleaseInput, ReleaseVmInput, ReserveBootInput, ReserveSettleInput } from '../domain';
+import { heartbeating } from './heartbeat';
+import type { FleetRef, LedgerPort, WorkflowOutcome } from './ports';
 import { createVmActivities, type VmActivityDeps } from './vm-activities';
-import { createWorkflowActivities } from './workflow-activities';
 
 export interface ActivityDeps extends VmActivityDeps {
   ledger: LedgerPort;
 }
 
 export function createActivities(deps: ActivityDeps) {
+  const { ledger, workflows } = deps;
   return {
-    ...createLedgerActivities(deps.ledger),
+    reserveBootSlot: ({ fleet, ...input }: FleetRef & ReserveBootInput) => ledger.reserveBoot(fleet, input),
+    reserveSettleSlot: ({ fleet, ...input }: FleetRef & ReserveSettleInput) => ledger.reserveSettle(fleet, input),
+    commitMove: ({ fleet, ...input }: FleetRef & CommitMoveInput) => ledger.commitMove(fleet, input),
+    releaseSlot: ({ fleet, ...input }: FleetRef & ReleaseInput) => ledger.release(fleet, input),
+    releaseVmSlots: ({ fleet, ...input }: FleetRef & ReleaseVmInput) => ledger.releaseVm(fleet, input),
     ...createVmActivities(deps),
-    ...createWorkflowActivities(deps.workflows),
+    /**
+     * Decommissioning must not race the VM's own provisioning: it cancels a running provisionVm (whose saga then
+     * cleans up what it made) and waits for it to close, heartbeating so a worker crash hands the wait on.
+     */
+    awaitProvisionOutcome: (input: { workflowId: string; cancel: boolean }): Promise<WorkflowOutcome> =>
+      heartbeating(() => workflows.awaitOutcome(input.workflowId, { cancel: input.cancel })),
   };
 }
 
 export type Activities = ReturnType<typeof createActivities>;
-export type * from './types';
 export type * from './ports';

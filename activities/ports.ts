@@ -1,6 +1,8 @@
 // What activities need from outside besides the hypervisor, as ports the worker fills in: the fleet ledger (a
 // Temporal workflow, reached through the client), the inventory (a file), the signer of boot tokens, and a way to
 // talk back to workflows. Tests inject fakes; activities never import workflow code or read the environment.
+// Then the activities' own inputs and results: one object in, one object out, plain JSON (workflows import these as
+// types only).
 import type {
   CommitMoveInput,
   CommitMoveResult,
@@ -14,6 +16,7 @@ import type {
   ReserveBootResult,
   ReserveSettleInput,
   ReserveSettleResult,
+  VmSpec,
 } from '../domain';
 import type { MigrationProgressEvent, ProvisionVmResult } from '../workflows/types';
 
@@ -46,4 +49,42 @@ export interface WorkflowPort {
   signalMigrationProgress(workflowId: string, event: MigrationProgressEvent): Promise<void>;
   /** Cancels the workflow when asked and it is still running, then waits for it to close. */
   awaitOutcome(workflowId: string, options: { cancel: boolean; onWait?: () => void }): Promise<WorkflowOutcome>;
+}
+
+export interface FleetRef {
+  fleet: string;
+}
+
+export interface DefineAndStartVmInput extends FleetRef {
+  vmId: string;
+  workflowId: string;
+  domainName: string;
+  uuid: string;
+  host: string;
+  spec: VmSpec;
+}
+
+export interface MigrateVmInput extends FleetRef {
+  workflowId: string;
+  domainName: string;
+  from: string;
+  to: string;
+  attempt: number;
+}
+
+export interface DestroyVmInput extends FleetRef {
+  host: string;
+  domainName: string;
+}
+
+export interface LocateVmInput extends FleetRef {
+  domainName: string;
+  /** Hosts to look on; omitted means every host of the fleet's inventory. */
+  hosts?: string[];
+}
+
+export interface LocateVmResult {
+  found: Array<{ host: string; state: string; reason?: string }>;
+  /** Hosts that could not be asked (daemon down, network cut): the VM may or may not be there. */
+  unreachable: string[];
 }

@@ -12,7 +12,6 @@ import {
   type MigrateRequest,
   type MigrationProgress,
 } from './hypervisor';
-import { HYPERVISOR_UNAVAILABLE } from './libvirt/errors';
 import { checkDomainName, checkDomainSpec, checkHost } from './libvirt/validate';
 
 export interface SimulatedClock {
@@ -131,7 +130,7 @@ class Simulation implements SimulatedHypervisor {
     let record = host.domains.get(spec.name);
     if (record && record.uuid !== spec.uuid.toLowerCase()) {
       const message = `a different domain named ${spec.name} (uuid ${record.uuid}) already exists on ${host.ref.name}`;
-      throw error(message, Failure.InvalidDomainXml, true);
+      throw error(message, Failure.DomainConflict, true);
     }
     const created = !record;
     if (!record) {
@@ -163,7 +162,7 @@ class Simulation implements SimulatedHypervisor {
     }
     if (record.migrating) {
       const message = `Timed out during operation: cannot acquire state change lock (${request.domain})`;
-      throw error(message, HYPERVISOR_UNAVAILABLE, false);
+      throw error(message, Failure.HypervisorUnavailable, false);
     }
     record.migrating = true;
     try {
@@ -207,7 +206,7 @@ class Simulation implements SimulatedHypervisor {
   }
 
   failDefine(n: number, failure?: Error): void {
-    const injected = () => error('injected define failure', HYPERVISOR_UNAVAILABLE, false);
+    const injected = () => error('injected define failure', Failure.HypervisorUnavailable, false);
     for (let i = 0; i < n; i++) this.defineFailures.push(failure ?? injected());
   }
 

@@ -3,15 +3,21 @@
 // URIs come from the inventory here, never from workflow history.
 import path from 'node:path';
 import { Context } from '@temporalio/activity';
-import { guestCmdline } from './phone-home';
-import { cloudInitSeed } from './phone-home';
-import { classified } from './errors';
-import { heartbeating } from './heartbeat';
 import { ApplicationFailure } from '@temporalio/common';
 import { Failure } from '../domain';
-import type { DomainSpec, HostRef, Hypervisor } from './hypervisor';
-import type { BootCallback, InventoryPort, WorkflowPort } from './ports';
-import type { DefineAndStartVmInput, DestroyVmInput, LocateVmInput, LocateVmResult, MigrateVmInput } from './types';
+import { heartbeating } from './heartbeat';
+import { classified, type DomainSpec, type HostRef, type Hypervisor } from './hypervisor';
+import { cloudInitSeed, guestCmdline } from './phone-home';
+import type {
+  BootCallback,
+  DefineAndStartVmInput,
+  DestroyVmInput,
+  InventoryPort,
+  LocateVmInput,
+  LocateVmResult,
+  MigrateVmInput,
+  WorkflowPort,
+} from './ports';
 
 export interface VmActivityDeps {
   hypervisor: Hypervisor;
@@ -38,24 +44,16 @@ export function createVmActivities(deps: VmActivityDeps) {
       return { created };
     },
 
-    async migrateVm(input: MigrateVmInput): Promise<{ durationMs: number; alreadyThere: boolean }> {
+    async migrateVm(input: MigrateVmInput): Promise<{ durationMs: number }> {
       const [from, to] = await Promise.all([hostRef(input.fleet, input.from), hostRef(input.fleet, input.to)]);
-      // The checks count towards the failover too: a target whose daemon is gone fails them before any migration.
-      return failoverAfterAttempts(async () => {
-        // A retry after the worker died mid-migration may find the move already done.
-        const [onSource, onTarget] = await Promise.all([
-          deps.hypervisor.domainState(from, input.domainName),
-          deps.hypervisor.domainState(to, input.domainName),
-        ]);
-        if (onSource === null && onTarget?.state === 'running') return { durationMs: 0, alreadyThere: true };
-        const { durationMs } = await withHeartbeats(
-          (onProgress) =>
-            deps.hypervisor.migrate({ domain: input.domainName, from, to, signal: Context.current().cancellationSignal, onProgress }),
-          (percent) => deps.workflows.signalMigrationProgress(input.workflowId, { target: to.name, percent, attempt: input.attempt }),
-          deps.progressIntervalMs ?? 2000,
-        );
-        return { durationMs, alreadyThere: false };
-      });
+      const progress = progressForwarder(deps, input, to.name);
+      // The adapter itself finds a move an earlier attempt (on a worker that died) already completed.
+      return failoverAfterAttempts(() =>
+        heartbeating(
+          () => deps.hypervisor.migrate({ domain: input.domainName, from, to, signal: Context.current().cancellationSignal, onProgress: progress.report }),
+          () => ({ percent: progress.percent() }),
+        ),
+      );
     },
 
     async destroyVm(input: DestroyVmInput): Promise<{ existed: boolean }> {
@@ -142,33 +140,17 @@ async function failoverAfterAttempts<T>(run: () => Promise<T>): Promise<T> {
   }
 }
 
-/**
- * Runs a long hypervisor call while heartbeating (so cancellation reaches us and a dead worker is noticed) and
- * forwarding progress to the workflow at a bounded rate.
- */
-async function withHeartbeats<T>(
-  run: (onProgress: (p: { percent: number }) => void) => Promise<T>,
-  report: (percent: number) => Promise<void>,
-  intervalMs: number,
-): Promise<T> {
-  const ctx = Context.current();
+/** Forwards a migration's progress to its workflow (for status queries), at most once per interval. */
+function progressForwarder(deps: VmActivityDeps, input: MigrateVmInput, target: string) {
   let percent = 0;
   let lastReport = 0;
-  const beat = setInterval(() => ctx.heartbeat({ percent }), 1000);
-  try {
-    return await run((p) => {
+  return {
+    percent: () => percent,
+    report: (p: { percent: number }) => {
       percent = p.percent;
-      ctx.heartbeat({ percent });
-      if (Date.now() - lastReport >= intervalMs) {
-        lastReport = Date.now();
-        report(p.percent).catch(() => undefined);
-      }
-    });
-  } catch (err) {
-    // Cancelled by the workflow: say so with the SDK's own failure rather than the adapter's.
-    if (ctx.cancellationSignal.aborted) throw ctx.cancellationSignal.reason;
-    throw err;
-  } finally {
-    clearInterval(beat);
-  }
+      if (Date.now() - lastReport < (deps.progressIntervalMs ?? 2000)) return;
+      lastReport = Date.now();
+      deps.workflows.signalMigrationProgress(input.workflowId, { target, percent, attempt: input.attempt }).catch(() => undefined);
+    },
+  };
 }

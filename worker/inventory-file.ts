@@ -17,7 +17,7 @@ export function createInventoryFile(file: string): InventoryPort {
     const { mtimeMs } = await stat(file);
     if (!cached || cached.mtimeMs !== mtimeMs) cached = { mtimeMs, inventory: await readInventoryFile(file) };
     if (cached.inventory.fleet !== fleet) {
-      throw ApplicationFailure.nonRetryable(`unknown fleet "${fleet}": ${file} holds fleet "${cached.inventory.fleet}"`, Failure.UnknownHost);
+      throw ApplicationFailure.nonRetryable(`unknown fleet "${fleet}": ${file} holds fleet "${cached.inventory.fleet}"`, Failure.UnknownFleet);
     }
     return cached.inventory;
   };

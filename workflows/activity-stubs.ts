@@ -6,7 +6,17 @@ import { ActivityCancellationType, proxyActivities } from '@temporalio/workflow'
 import type { Activities } from '../activities';
 import { Failure } from '../domain';
 
-const permanent = [Failure.InvalidDomainXml, Failure.UnknownHost, Failure.InvalidVmSpec, Failure.Cancelled];
+const permanent = [
+  Failure.InvalidVmSpec,
+  Failure.InvalidDomainSpec,
+  Failure.InvalidHost,
+  Failure.UnknownFleet,
+  Failure.UnknownHost,
+  Failure.DomainConflict,
+  Failure.DomainRejected,
+  Failure.ToolMissing,
+  Failure.Cancelled,
+];
 
 /**
  * A host that cannot be asked may still hold the VM: workflows that must know where it is ask again this many times,

@@ -7,7 +7,6 @@ import { ledger, UNREACHABLE_PATIENCE, vms, watchers } from './activity-stubs';
 import { vmHostKey, vmNameKey, vmPhaseKey } from './messages';
 import type { DecommissionVmInput, DecommissionVmResult } from './types';
 
-
 export async function decommissionVm(input: DecommissionVmInput): Promise<DecommissionVmResult> {
   const { fleet, vmId } = input;
   const domainName = domainNameFor(vmId);
@@ -25,7 +24,7 @@ export async function decommissionVm(input: DecommissionVmInput): Promise<Decomm
     if (attempt >= UNREACHABLE_PATIENCE.attempts) {
       throw ApplicationFailure.nonRetryable(
         `cannot tell whether ${vmId} is gone: ${unreachable.join(', ')} unreachable; its reservations are kept`,
-        Failure.UnknownHost,
+        Failure.HostUnreachable,
       );
     }
     await sleep(UNREACHABLE_PATIENCE.interval);

@@ -53,7 +53,7 @@ function seedCommands(find: (name: string) => string | undefined, output: string
   throw new HypervisorError(
     'cannot build a cloud-init NoCloud seed: none of genisoimage, xorriso, or mkfs.vfat with mcopy is installed ' +
       '(Debian: apt-get install genisoimage, or dosfstools and mtools)',
-    Failure.InvalidDomainXml,
+    Failure.ToolMissing,
     true,
   );
 }

@@ -8,8 +8,8 @@ import { Failure } from '../../domain';
 import { HypervisorError, type DomainSpec, type DomainState, type HostRef } from '../hypervisor';
 import type { SeedImageRequest } from './cloud-init-seed';
 import { buildDomainXml } from './domain-xml';
-import { HYPERVISOR_UNAVAILABLE, toHypervisorError, virshErrorKind } from './errors';
-import { domainStateOrNull, domainUuidOrNull, type Virsh } from './queries';
+import { toHypervisorError, virshErrorKind } from './virsh';
+import { domainStateOrNull, domainUuidOrNull, type Virsh } from './virsh';
 import { checkDomainSpec, checkHost } from './validate';
 
 export interface DefineDeps {
@@ -22,7 +22,7 @@ export interface DefineDeps {
 function conflict(host: HostRef, spec: DomainSpec, uuid: string): HypervisorError {
   return new HypervisorError(
     `a different domain named ${spec.name} (uuid ${uuid}, not ${spec.uuid}) already exists on ${host.name}`,
-    Failure.InvalidDomainXml,
+    Failure.DomainConflict,
     true,
   );
 }
@@ -66,7 +66,7 @@ async function defineIfAbsent(deps: DefineDeps, host: HostRef, spec: DomainSpec)
 async function startIfOff(virsh: Virsh, host: HostRef, name: string): Promise<DomainState> {
   const state = await domainStateOrNull(virsh, host.uri, name);
   if (state === null) {
-    throw new HypervisorError(`${name} vanished from ${host.name} while starting it`, HYPERVISOR_UNAVAILABLE, false);
+    throw new HypervisorError(`${name} vanished from ${host.name} while starting it`, Failure.HypervisorUnavailable, false);
   }
   if (state.state !== 'shut off') return state;
   try {

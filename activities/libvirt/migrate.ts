@@ -4,8 +4,8 @@
 import { setTimeout as delay } from 'node:timers/promises';
 import { Failure } from '../../domain';
 import { HypervisorError, type DomainState, type MigrateRequest } from '../hypervisor';
-import { toHypervisorError, virshErrorKind } from './errors';
-import { domainStateOrNull, type Virsh } from './queries';
+import { toHypervisorError, virshErrorKind } from './virsh';
+import { domainStateOrNull, type Virsh } from './virsh';
 import { checkDomainName, checkHost } from './validate';
 import { parseJobProgress } from './virsh-output';
 
@@ -87,7 +87,7 @@ export async function migrate(deps: MigrateDeps, req: MigrateRequest): Promise<{
   const started = Date.now();
   if ((await preflight(deps, req)) === 'done') return { durationMs: 0 };
   const { stopReason, failure } = await runJob(deps, req, started);
-  return settle(deps, req, started, stopReason, failure);
+  return judgeOutcome(deps, req, started, stopReason, failure);
 }
 
 async function runJob(deps: MigrateDeps, req: MigrateRequest, started: number) {
@@ -115,7 +115,7 @@ async function runJob(deps: MigrateDeps, req: MigrateRequest, started: number) {
 
 // If the abort came too late and the domain already runs on the target, the move stands: reporting a cancellation
 // would make the caller believe the VM is still on the source.
-async function settle(
+async function judgeOutcome(
   deps: MigrateDeps,
   req: MigrateRequest,
   started: number,

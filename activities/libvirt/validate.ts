@@ -1,34 +1,41 @@
 // Everything a caller hands the hypervisor is checked before any virsh runs or any XML is built: names and URIs
 // become argv elements and file names, spec values end up in domain XML. Both adapters (libvirt and the simulated
-// one) use these checks, so a bad input fails the same way, permanently, whichever is behind the port.
+// one) use these checks, so a bad input fails the same way, permanently, whichever is behind the port. The field
+// rules are the domain's own (one URI, address, path and name rule for the whole product); what is added here is what
+// only the XML needs.
 import { z } from 'zod';
-import { Failure, libvirtUriSchema, migrationAddressSchema } from '../../domain';
+import {
+  DOMAIN_NAME_PATTERN,
+  Failure,
+  absolutePathSchema,
+  formatIssues,
+  libvirtUriSchema,
+  migrationAddressSchema,
+} from '../../domain';
 import { HypervisorError, type DomainSpec, type HostRef } from '../hypervisor';
-
-export const DOMAIN_NAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/;
 
 // XML 1.0 cannot carry most control characters at all, escaped or not; libvirt would reject the document.
 const XML_TEXT = /^[^\u0000-\u0008\u000B\u000C\u000E-\u001F\uFFFE\uFFFF]*$/;
 const xmlText = (max: number) => z.string().max(max).regex(XML_TEXT, { error: 'must not contain control characters' });
 const oneLine = (max: number) =>
   z.string().max(max).regex(/^[^\u0000-\u001F\u007F]*$/, { error: 'must be one line of printable text' });
-const absolutePath = oneLine(4096).regex(/^\/[^"'`$\\]*$/, { error: 'must be an absolute path without quotes or "\\"' });
+const domainNameSchema = z.string().regex(DOMAIN_NAME_PATTERN, { error: `must match ${DOMAIN_NAME_PATTERN.source}` });
 
 const domainSpecSchema = z.strictObject({
-  name: z.string().regex(DOMAIN_NAME_PATTERN, { error: 'must match ^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$' }),
+  name: domainNameSchema,
   uuid: z.guid(),
   vcpus: z.int().min(1).max(4096),
   memoryMiB: z.int().min(1).max(16 * 1024 * 1024),
   image: z.discriminatedUnion('kind', [
-    z.strictObject({ kind: z.literal('kernel'), kernel: absolutePath, initrd: absolutePath, cmdline: oneLine(4096) }),
+    z.strictObject({ kind: z.literal('kernel'), kernel: absolutePathSchema, initrd: absolutePathSchema, cmdline: oneLine(4096) }),
     z.strictObject({
       kind: z.literal('disk'),
-      disk: absolutePath,
+      disk: absolutePathSchema,
       format: z.enum(['qcow2', 'raw']),
       cloudInit: z.strictObject({ userData: xmlText(1 << 20), metaData: xmlText(1 << 16) }).optional(),
     }),
   ]),
-  consoleLog: absolutePath.optional(),
+  consoleLog: absolutePathSchema.optional(),
   metadata: z.record(xmlText(256).min(1), xmlText(4096)).optional(),
 });
 
@@ -40,25 +47,25 @@ const hostSchema = z.object({
 });
 
 function problems(error: z.ZodError): string {
-  return error.issues.map((issue) => `${issue.path.join('.') || '(value)'}: ${issue.message}`).join('; ');
+  return formatIssues(error.issues).join('; ');
 }
 
 export function checkHost(host: HostRef): HostRef {
   const result = hostSchema.safeParse(host);
   if (result.success) return host;
   const message = `invalid host ${JSON.stringify(host?.name)}: ${problems(result.error)}`;
-  throw new HypervisorError(message, Failure.UnknownHost, true);
+  throw new HypervisorError(message, Failure.InvalidHost, true);
 }
 
 export function checkDomainName(name: string): string {
-  if (typeof name === 'string' && DOMAIN_NAME_PATTERN.test(name)) return name;
-  const message = `invalid domain name ${JSON.stringify(name)}: must match ${DOMAIN_NAME_PATTERN.source}`;
-  throw new HypervisorError(message, Failure.InvalidDomainXml, true);
+  const result = domainNameSchema.safeParse(name);
+  if (result.success) return name;
+  throw new HypervisorError(`invalid domain name ${JSON.stringify(name)}: ${problems(result.error)}`, Failure.InvalidDomainSpec, true);
 }
 
 export function checkDomainSpec(spec: DomainSpec): DomainSpec {
   const result = domainSpecSchema.safeParse(spec);
   if (result.success) return spec;
   const message = `invalid domain spec ${JSON.stringify(spec?.name)}: ${problems(result.error)}`;
-  throw new HypervisorError(message, Failure.InvalidDomainXml, true);
+  throw new HypervisorError(message, Failure.InvalidDomainSpec, true);
 }

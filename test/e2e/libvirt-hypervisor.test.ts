@@ -124,10 +124,10 @@ describe('libvirt hypervisor on lab hosts', () => {
   });
 
   test('invalid input fails permanently, before or at libvirt', async () => {
-    await expect(hv.defineAndStart(boot, { ...spec, name: 'bad name' })).rejects.toMatchObject({ type: Failure.InvalidDomainXml, permanent: true });
-    await expect(hv.domainState({ ...boot, uri: `${boot.uri}&x=$(id)` }, name)).rejects.toMatchObject({ type: Failure.UnknownHost, permanent: true });
+    await expect(hv.defineAndStart(boot, { ...spec, name: 'bad name' })).rejects.toMatchObject({ type: Failure.InvalidDomainSpec, permanent: true });
+    await expect(hv.domainState({ ...boot, uri: `${boot.uri}&x=$(id)` }, name)).rejects.toMatchObject({ type: Failure.InvalidHost, permanent: true });
     const missingKernel = { ...spec, name: `${name}-nokernel`, uuid: randomUUID(), image: { ...spec.image, kernel: `${lab.sharedDir}/no-such-kernel` } };
-    await expect(hv.defineAndStart(boot, missingKernel as DomainSpec)).rejects.toMatchObject({ type: Failure.InvalidDomainXml, permanent: true });
+    await expect(hv.defineAndStart(boot, missingKernel as DomainSpec)).rejects.toMatchObject({ type: Failure.DomainRejected, permanent: true });
     await expect(hv.destroy(boot, missingKernel.name)).resolves.toEqual({ existed: true });
   });
 });

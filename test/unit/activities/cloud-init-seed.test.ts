@@ -70,7 +70,7 @@ describe('buildSeedImage', () => {
   it('fails permanently, naming the tools, when none is installed, and leaves no staging files', async () => {
     const before = new Set(readdirSync(tmpdir()));
     const attempt = buildSeedImage({ seed, output: output(), findTool: only('mcopy'), run: recorder().run });
-    await expect(attempt).rejects.toMatchObject({ type: Failure.InvalidDomainXml, permanent: true });
+    await expect(attempt).rejects.toMatchObject({ type: Failure.ToolMissing, permanent: true });
     await expect(attempt).rejects.toThrow(/genisoimage, xorriso, or mkfs.vfat with mcopy/);
     const leftovers = readdirSync(tmpdir()).filter((f) => !before.has(f) && f.startsWith('bootshift-seed-'));
     expect(leftovers).toEqual([]);

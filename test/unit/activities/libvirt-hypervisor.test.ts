@@ -47,7 +47,7 @@ describe('defineAndStart', () => {
     const { virsh, hv } = setup();
     const vm = spec();
     virsh.hosts.get(boot.uri)?.set(vm.name, { uuid: randomUUID(), state: 'running (booted)', xml: '' });
-    await expect(hv.defineAndStart(boot, vm)).rejects.toMatchObject({ type: Failure.InvalidDomainXml, permanent: true });
+    await expect(hv.defineAndStart(boot, vm)).rejects.toMatchObject({ type: Failure.DomainConflict, permanent: true });
     expect(commands(virsh)).not.toContain('define');
   });
 
@@ -59,8 +59,8 @@ describe('defineAndStart', () => {
 
   it('rejects bad names and hosts before running virsh', async () => {
     const { virsh, hv } = setup();
-    await expect(hv.defineAndStart(boot, spec('-bad name'))).rejects.toMatchObject({ type: Failure.InvalidDomainXml, permanent: true });
-    await expect(hv.defineAndStart({ ...boot, uri: 'qemu:///system; rm -rf /' }, spec())).rejects.toMatchObject({ type: Failure.UnknownHost, permanent: true });
+    await expect(hv.defineAndStart(boot, spec('-bad name'))).rejects.toMatchObject({ type: Failure.InvalidDomainSpec, permanent: true });
+    await expect(hv.defineAndStart({ ...boot, uri: 'qemu:///system; rm -rf /' }, spec())).rejects.toMatchObject({ type: Failure.InvalidHost, permanent: true });
     await expect(hv.defineAndStart({ ...boot, uri: 'http://x/' }, spec())).rejects.toBeInstanceOf(HypervisorError);
     await expect(hv.destroy(boot, 'a'.repeat(65))).rejects.toMatchObject({ permanent: true });
     expect(virsh.calls).toHaveLength(0);

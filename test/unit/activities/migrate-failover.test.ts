@@ -1,16 +1,15 @@
-// migrateVm's failover rule with a fake hypervisor (unit test): any retryable failure, whether of the checks before
-// the move or of the move itself, stays retryable for the first attempts and becomes a final MigrationFailed from
+// migrateVm's failover rule with a fake hypervisor (unit test): any retryable failure, whether of the adapter's checks
+// before the move or of the move itself, stays retryable for the first attempts and becomes a final MigrationFailed from
 // attempt MIGRATION_ATTEMPTS on, so the workflow tries another settle host instead of retrying one that is gone.
 import { ApplicationFailure } from '@temporalio/common';
 import { MockActivityEnvironment } from '@temporalio/testing';
 import { DefaultLogger } from '@temporalio/worker';
 import { HypervisorError, type Hypervisor } from '../../../activities/hypervisor';
-import { HYPERVISOR_UNAVAILABLE } from '../../../activities/libvirt/errors';
 import { createVmActivities, MIGRATION_ATTEMPTS } from '../../../activities/vm-activities';
 import { Failure } from '../../../domain';
 
 const input = { fleet: 'f', workflowId: 'vm/x', domainName: 'bs-x', from: 'boot-1', to: 'settle-1', attempt: 1 };
-const unavailable = () => new HypervisorError('failed to connect to the hypervisor', HYPERVISOR_UNAVAILABLE, false);
+const unavailable = () => new HypervisorError('failed to connect to the hypervisor', Failure.HypervisorUnavailable, false);
 
 function activities(hypervisor: Partial<Hypervisor>) {
   return createVmActivities({
@@ -35,21 +34,17 @@ async function failureAt(attempt: number, hypervisor: Partial<Hypervisor>): Prom
   return err;
 }
 
+// The adapter asks both hosts where the domain is before it moves anything: a dead target daemon fails that.
 const targetGone: Partial<Hypervisor> = {
-  domainState: async (host) => {
-    if (host.name === 'settle-1') throw unavailable();
-    return { state: 'running', reason: 'booted' };
-  },
-  migrate: () => Promise.reject(new Error('must not migrate when the checks fail')),
+  migrate: ({ to }) => Promise.reject(to.name === 'settle-1' ? unavailable() : new Error('unexpected target')),
 };
 
 const jobFails: Partial<Hypervisor> = {
-  domainState: async (host) => (host.name === 'boot-1' ? { state: 'running', reason: 'booted' } : null),
   migrate: () => Promise.reject(new HypervisorError('operation failed: migration job: unexpectedly failed', Failure.MigrationFailed, false)),
 };
 
 test.each([
-  ['a target whose daemon is gone (the checks fail)', targetGone, HYPERVISOR_UNAVAILABLE],
+  ['a target whose daemon is gone (the checks fail)', targetGone, Failure.HypervisorUnavailable],
   ['a migration job that fails', jobFails, Failure.MigrationFailed],
 ])(`%s: retried on the same target, then final at attempt ${MIGRATION_ATTEMPTS}`, async (_what, hypervisor, firstType) => {
   for (let attempt = 1; attempt < MIGRATION_ATTEMPTS; attempt += 1) {
@@ -62,7 +57,6 @@ test.each([
 
 test('a permanent failure is final at once, with its own type', async () => {
   const failure = await failureAt(1, {
-    domainState: async () => ({ state: 'running', reason: 'booted' }),
     migrate: () => Promise.reject(new HypervisorError('unknown host', Failure.UnknownHost, true)),
   });
   expect(failure).toMatchObject({ type: Failure.UnknownHost, nonRetryable: true });

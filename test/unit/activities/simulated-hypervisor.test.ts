@@ -34,7 +34,7 @@ describe('defineAndStart and destroy', () => {
     const vm = spec({ metadata: { workflowId: 'vm/p/s/x' } });
     await expect(hv.defineAndStart(boot, vm)).resolves.toEqual({ created: true, state: { state: 'running', reason: 'booted' } });
     await expect(hv.defineAndStart(boot, vm)).resolves.toMatchObject({ created: false });
-    await expect(hv.defineAndStart(boot, { ...vm, uuid: randomUUID() })).rejects.toMatchObject({ type: Failure.InvalidDomainXml, permanent: true });
+    await expect(hv.defineAndStart(boot, { ...vm, uuid: randomUUID() })).rejects.toMatchObject({ type: Failure.DomainConflict, permanent: true });
     await expect(hv.listDomains(boot)).resolves.toEqual([{ name: vm.name, state: { state: 'running', reason: 'booted' }, vcpus: vm.vcpus, memoryMiB: vm.memoryMiB, metadata: vm.metadata }]);
   });
 
@@ -48,9 +48,9 @@ describe('defineAndStart and destroy', () => {
 
   it('validates like the libvirt adapter', async () => {
     const { hv } = setup();
-    await expect(hv.defineAndStart(boot, spec({ name: 'bad name' }))).rejects.toMatchObject({ type: Failure.InvalidDomainXml, permanent: true });
+    await expect(hv.defineAndStart(boot, spec({ name: 'bad name' }))).rejects.toMatchObject({ type: Failure.InvalidDomainSpec, permanent: true });
     await expect(hv.defineAndStart({ name: 'x', uri: 'test:///nowhere' }, spec())).rejects.toMatchObject({ type: Failure.UnknownHost, permanent: true });
-    await expect(hv.domainState({ name: 'x', uri: 'qemu:///system"' }, 'a')).rejects.toMatchObject({ type: Failure.UnknownHost });
+    await expect(hv.domainState({ name: 'x', uri: 'qemu:///system"' }, 'a')).rejects.toMatchObject({ type: Failure.InvalidHost });
   });
 
   it('destroys once; a missing domain is existed: false', async () => {

@@ -2,7 +2,7 @@
 // rewords one shows up here rather than as a workflow retrying a hopeless step forever.
 import { Failure } from '../../../domain';
 import { HypervisorError } from '../../../activities/hypervisor';
-import { classifyVirshError, toHypervisorError, type VirshErrorKind } from '../../../activities/libvirt/errors';
+import { classifyVirshError, toHypervisorError, type VirshErrorKind } from '../../../activities/libvirt/virsh';
 import { VirshFailure } from '../../../activities/libvirt/virsh';
 
 // stderr as virsh 9.0 (Debian bookworm) printed it on lab hosts, plus a few libvirt messages seen in the field.
@@ -59,9 +59,9 @@ describe('toHypervisorError', () => {
   it('names permanent failures by their Failure type', () => {
     const err = toHypervisorError(failure('error: XML error: an os <type> must be specified'), 'define vm-1') as HypervisorError;
     expect(err).toBeInstanceOf(HypervisorError);
-    expect(err).toMatchObject({ type: Failure.InvalidDomainXml, permanent: true });
+    expect(err).toMatchObject({ type: Failure.DomainRejected, permanent: true });
     expect(err.message).toContain('define vm-1: error: XML error');
-    expect(toHypervisorError(failure('error: no connection driver available for x:///'), 'list')).toMatchObject({ type: Failure.UnknownHost });
+    expect(toHypervisorError(failure('error: no connection driver available for x:///'), 'list')).toMatchObject({ type: Failure.InvalidHost });
     expect(toHypervisorError(failure("error: failed to get domain 'x'"), 'start')).toMatchObject({ type: Failure.DomainNotFound });
   });
 

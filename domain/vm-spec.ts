@@ -33,7 +33,7 @@ export const vmSpecSchema = z.strictObject(
     image: z.discriminatedUnion('kind', [kernelImage, diskImage], {
       error: rule('must be an image with kind "kernel" or "disk"'),
     }),
-    bootTimeoutSeconds: intIn(10, 3600).default(300),
+    bootTimeoutSeconds: intIn(1, 3600).default(300),
     waitFor: z.enum(['settled', 'booted'], { error: rule('must be "settled" or "booted"') }).default('settled'),
     fleet: nameSchema.default('default'),
     antiAffinityGroup: nameSchema.optional(),

@@ -8,26 +8,38 @@ import {
   TemporalFailure,
   allHandlersFinished,
   condition,
+  setHandler,
   uuid4,
   workflowInfo,
 } from '@temporalio/workflow';
-import { Failure, VmSpecError, parseVmSpec } from '../domain';
-import { bootReservationId as bootReservationIdFor, domainNameFor } from '../domain/names';
+import { Failure, VmSpecError, bootReservationId as bootReservationIdFor, domainNameFor, parseVmSpec } from '../domain';
 import { ledger, vms } from './activity-stubs';
 import { Compensations } from './compensations';
-import { settle } from './settle';
+import {
+  bootCompleteSignal,
+  bootSlotGrantedSignal,
+  getStatusQuery,
+  migrationProgressSignal,
+  waitForPhaseUpdate,
+} from './messages';
+import { moveToSettleHost } from './settle';
 import type { ProvisionVmInput, ProvisionVmResult } from './types';
 import { VmTracker } from './vm-tracker';
 
 export async function provisionVm(rawInput: ProvisionVmInput): Promise<ProvisionVmResult> {
   const input = { ...rawInput, spec: validSpec(rawInput.spec) };
   const vm = new VmTracker(input, domainNameFor(input.vmId));
+  setHandler(getStatusQuery, () => vm.status);
+  setHandler(bootSlotGrantedSignal, (grant) => vm.slotGranted(grant));
+  setHandler(bootCompleteSignal, (event) => vm.bootComplete(event));
+  setHandler(migrationProgressSignal, (event) => vm.migrationProgress(event));
+  setHandler(waitForPhaseUpdate, ({ phase }) => vm.waitFor(phase), { validator: VmTracker.checkWaitable });
   const saga = new Compensations();
   try {
     return await provision(vm, saga, input);
   } catch (err) {
     vm.failed(err instanceof Error ? err.message : String(err));
-    vm.status.leftovers = await saga.runAll();
+    vm.leftBehind(await saga.runAll());
     throw err instanceof TemporalFailure ? err : ApplicationFailure.nonRetryable(String(err), Failure.ProvisioningFailed);
   } finally {
     vm.finish();
@@ -48,7 +60,7 @@ async function provision(vm: VmTracker, saga: Compensations, input: ProvisionVmI
   vm.booting(bootHost);
   saga.add(`destroy on ${bootHost}`, () => vms.destroyVm({ fleet, host: bootHost, domainName }));
   await vms.defineAndStartVm({ fleet, vmId, workflowId: workflowInfo().workflowId, domainName, uuid: uuid4(), host: bootHost, spec });
-  if (!(await condition(() => vm.bootEvent !== undefined, spec.bootTimeoutSeconds * 1000))) {
+  if (!(await condition(() => vm.booted !== undefined, spec.bootTimeoutSeconds * 1000))) {
     throw ApplicationFailure.nonRetryable(
       `VM ${spec.name} did not report boot complete within ${spec.bootTimeoutSeconds}s on ${bootHost}; ` +
         'its domain is destroyed and undefined and its boot slot released',
@@ -57,7 +69,7 @@ async function provision(vm: VmTracker, saga: Compensations, input: ProvisionVmI
   }
   const bootMs = vm.status.timings.bootedAt! - vm.status.timings.bootStartedAt!;
 
-  const outcome = await settle(vm, saga, { fleet, vmId, domainName, bootHost, maxHosts: input.maxSettleHosts ?? 3 });
+  const outcome = await moveToSettleHost(vm, saga, { fleet, vmId, domainName, bootHost, maxHosts: input.maxSettleHosts ?? 3 });
   if (!outcome.settled) vm.unsettled(outcome.reason);
   return {
     vmId,
@@ -71,7 +83,7 @@ async function provision(vm: VmTracker, saga: Compensations, input: ProvisionVmI
     bootMs,
     migrateMs: outcome.settled ? outcome.migrateMs : null,
     totalMs: Date.now() - vm.status.timings.requestedAt,
-    bootSource: vm.bootEvent!.source,
+    bootSource: vm.booted!.source,
     bootReservationId,
     settleReservationId: outcome.settled ? outcome.reservationId : null,
     migrationAttempts: vm.status.migrationAttempts,

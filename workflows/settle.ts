@@ -2,8 +2,7 @@
 // followed by another settle host; when none is left the VM simply stays on its boot host (it is never lost), and the
 // caller is told so.
 import { ApplicationFailure, isCancellation, sleep, workflowInfo } from '@temporalio/workflow';
-import { Failure } from '../domain';
-import { settleReservationId } from '../domain/names';
+import { Failure, settleReservationId } from '../domain';
 import { ledger, migrations, UNREACHABLE_PATIENCE, vms } from './activity-stubs';
 import type { Compensations } from './compensations';
 import type { VmTracker } from './vm-tracker';
@@ -12,7 +11,8 @@ export type SettleOutcome =
   | { settled: true; host: string; reservationId: string; migrateMs: number }
   | { settled: false; reason: string };
 
-export interface SettleRequest {
+/** What moving a booted VM to a settle host needs to know. */
+export interface SettlePlan {
   fleet: string;
   vmId: string;
   domainName: string;
@@ -20,7 +20,7 @@ export interface SettleRequest {
   maxHosts: number;
 }
 
-export async function settle(vm: VmTracker, saga: Compensations, req: SettleRequest): Promise<SettleOutcome> {
+export async function moveToSettleHost(vm: VmTracker, saga: Compensations, req: SettlePlan): Promise<SettleOutcome> {
   const exclude: string[] = [];
   for (let attempt = 1; attempt <= req.maxHosts; attempt += 1) {
     const reservationId = settleReservationId(req.vmId, workflowInfo().runId, attempt);
@@ -58,7 +58,7 @@ function failedOn(vm: VmTracker): string {
 
 type MigrateOnce = { ok: true; durationMs: number } | { ok: false; error: string; strayOnTarget: boolean };
 
-async function migrateOnce(req: SettleRequest, target: string, attempt: number): Promise<MigrateOnce> {
+async function migrateOnce(req: SettlePlan, target: string, attempt: number): Promise<MigrateOnce> {
   try {
     const { durationMs } = await migrations.migrateVm({
       fleet: req.fleet,
@@ -79,7 +79,7 @@ async function migrateOnce(req: SettleRequest, target: string, attempt: number):
  * After a failed migration, libvirt is asked where the domain really is before anything else is decided. A target
  * whose daemon died does not matter once the VM is found running on its boot host; not knowing either way, it waits.
  */
-async function whereIsIt(req: SettleRequest, target: string, error: string): Promise<MigrateOnce> {
+async function whereIsIt(req: SettlePlan, target: string, error: string): Promise<MigrateOnce> {
   for (let attempt = 1; attempt <= UNREACHABLE_PATIENCE.attempts; attempt += 1) {
     const { found, unreachable } = await vms.locateVm({ fleet: req.fleet, domainName: req.domainName, hosts: [req.bootHost, target] });
     const on = (host: string) => found.some((f) => f.host === host && f.state === 'running');

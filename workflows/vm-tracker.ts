@@ -1,39 +1,23 @@
-// What a provisionVm workflow knows about its VM, and the one place that changes it: every phase change also upserts
-// the search attributes, so the Temporal UI can list VMs by phase and host (e.g. `VmPhase = "migrating"`), and the
-// signal, query and update handlers read and write the same status.
-import {
-  ApplicationFailure,
-  condition,
-  log,
-  setHandler,
-  upsertSearchAttributes,
-} from '@temporalio/workflow';
+// What a provisionVm workflow knows about its VM, and the one place that changes it: the workflow's steps and its
+// message handlers (registered in provision-vm.ts) call the methods below; nothing else writes the status. Every phase
+// change also upserts the search attributes, so the Temporal UI can list VMs by phase and host (e.g.
+// `VmPhase = "migrating"`).
+import { ApplicationFailure, condition, log, upsertSearchAttributes } from '@temporalio/workflow';
 import { Failure } from '../domain';
-import {
-  bootCompleteSignal,
-  bootHostKey,
-  bootSlotGrantedSignal,
-  getStatusQuery,
-  migrationProgressSignal,
-  settleHostKey,
-  vmHostKey,
-  vmNameKey,
-  vmPhaseKey,
-  waitForPhaseUpdate,
-} from './messages';
-import type { BootCompleteEvent, ProvisionVmInput, VmPhase, VmStatus, WaitablePhase } from './types';
+import { bootHostKey, settleHostKey, vmHostKey, vmNameKey, vmPhaseKey } from './messages';
+import type { BootCompleteEvent, MigrationProgressEvent, ProvisionVmInput, VmPhase, VmStatus, WaitablePhase } from './types';
 
 const WAITABLE: readonly string[] = ['booting', 'booted', 'migrating', 'settled'];
 const RANK: Record<VmPhase, number> = { placing: 0, booting: 1, migrating: 3, settled: 4, unsettled: 4, failed: -1, decommissioned: -1 };
 
 export class VmTracker {
-  readonly status: VmStatus;
-  grant: { reservationId: string; host: string } | undefined;
-  bootEvent: BootCompleteEvent | undefined;
+  private readonly current: VmStatus;
+  private grantReceived: { reservationId: string; host: string } | undefined;
+  private bootEvent: BootCompleteEvent | undefined;
   private done = false;
 
   constructor(input: ProvisionVmInput, domainName: string) {
-    this.status = {
+    this.current = {
       vmId: input.vmId,
       name: input.spec.name,
       phase: 'placing',
@@ -51,47 +35,66 @@ export class VmTracker {
     };
     upsertSearchAttributes([{ key: vmNameKey, value: input.spec.name }]);
     this.setPhase('placing');
-    this.installHandlers();
+  }
+
+  /** What the getStatus query answers; read-only for everyone but this class. */
+  get status(): Readonly<VmStatus> {
+    return this.current;
+  }
+
+  /** The ledger's grant of a boot slot, once the queued request was admitted. */
+  get grant(): Readonly<{ reservationId: string; host: string }> | undefined {
+    return this.grantReceived;
+  }
+
+  /** How the boot was said to be complete; undefined until it was. */
+  get booted(): Readonly<BootCompleteEvent> | undefined {
+    return this.bootEvent;
   }
 
   queued(position: number): void {
-    this.status.queuePosition = position;
+    this.current.queuePosition = position;
   }
 
   booting(host: string): void {
-    Object.assign(this.status, { host, bootHost: host, queuePosition: null });
-    this.status.timings.placedAt = Date.now();
-    this.status.timings.bootStartedAt = Date.now();
+    Object.assign(this.current, { host, bootHost: host, queuePosition: null });
+    this.current.timings.placedAt = Date.now();
+    this.current.timings.bootStartedAt = Date.now();
     this.setPhase('booting');
   }
 
   migrating(target: string, attempt: number): void {
-    this.status.settleHost = target;
-    this.status.migration = { target, percent: 0, attempt };
-    this.status.timings.migrateStartedAt ??= Date.now();
+    this.current.settleHost = target;
+    this.current.migration = { target, percent: 0, attempt };
+    this.current.timings.migrateStartedAt ??= Date.now();
     this.setPhase('migrating');
   }
 
   migrationFailed(target: string, error: string): void {
-    this.status.migrationAttempts.push({ host: target, error });
-    this.status.settleHost = null;
-    this.status.migration = null;
+    this.current.migrationAttempts.push({ host: target, error });
+    this.current.settleHost = null;
+    this.current.migration = null;
   }
 
   settled(host: string): void {
-    Object.assign(this.status, { host, settleHost: host, migration: null });
-    this.status.timings.settledAt = Date.now();
+    Object.assign(this.current, { host, settleHost: host, migration: null });
+    this.current.timings.settledAt = Date.now();
     this.setPhase('settled');
   }
 
   unsettled(reason: string): void {
-    Object.assign(this.status, { settleHost: null, migration: null, error: reason });
+    Object.assign(this.current, { settleHost: null, migration: null, error: reason });
     this.setPhase('unsettled');
   }
 
   failed(error: string): void {
-    this.status.error = error;
+    this.current.error = error;
     this.setPhase('failed');
+  }
+
+  /** Clean-up steps that failed after a failure: what may have been left behind. */
+  leftBehind(steps: string[]): void {
+    this.current.leftovers = steps;
   }
 
   finish(): void {
@@ -99,56 +102,55 @@ export class VmTracker {
   }
 
   private setPhase(phase: VmPhase): void {
-    this.status.phase = phase;
+    this.current.phase = phase;
     upsertSearchAttributes([
       { key: vmPhaseKey, value: phase },
-      { key: vmHostKey, value: this.status.host },
-      { key: bootHostKey, value: this.status.bootHost },
-      { key: settleHostKey, value: this.status.settleHost },
+      { key: vmHostKey, value: this.current.host },
+      { key: bootHostKey, value: this.current.bootHost },
+      { key: settleHostKey, value: this.current.settleHost },
     ]);
   }
 
   private reached(phase: WaitablePhase): boolean {
-    if (phase === 'booted') return this.status.timings.bootedAt !== undefined && RANK[this.status.phase] >= 1;
-    return RANK[this.status.phase] >= RANK[phase];
+    if (phase === 'booted') return this.current.timings.bootedAt !== undefined && RANK[this.current.phase] >= 1;
+    return RANK[this.current.phase] >= RANK[phase];
   }
 
-  private installHandlers(): void {
-    setHandler(getStatusQuery, () => this.status);
-    setHandler(bootSlotGrantedSignal, (grant) => {
-      this.grant = grant;
-    });
-    setHandler(bootCompleteSignal, (event) => {
-      // Only a VM that is booting can have finished booting; anything else is recorded in history and ignored.
-      if (this.status.phase !== 'booting' || this.bootEvent) {
-        log.info('boot-complete signal ignored', { phase: this.status.phase, source: event.source });
-        return;
-      }
-      this.bootEvent = event;
-      this.status.bootSource = event.source;
-      this.status.timings.bootedAt = Date.now();
-    });
-    setHandler(migrationProgressSignal, (event) => {
-      const current = this.status.migration;
-      if (current && current.attempt === event.attempt && current.target === event.target) {
-        current.percent = Math.max(current.percent, Math.min(100, event.percent));
-      }
-    });
-    setHandler(
-      waitForPhaseUpdate,
-      async ({ phase }) => {
-        await condition(() => this.reached(phase) || this.done || RANK[this.status.phase] < 0);
-        if (this.reached(phase)) return this.status;
-        throw ApplicationFailure.nonRetryable(
-          `VM ${this.status.vmId} is ${this.status.phase} and will not reach ${phase}: ${this.status.error ?? 'provisioning ended'}`,
-          Failure.PhaseUnreachable,
-        );
-      },
-      {
-        validator: ({ phase }) => {
-          if (!WAITABLE.includes(phase)) throw new Error(`phase: must be one of ${WAITABLE.join(', ')}`);
-        },
-      },
+  // Message handlers (provision-vm.ts registers them).
+
+  slotGranted(grant: { reservationId: string; host: string }): void {
+    this.grantReceived = grant;
+  }
+
+  bootComplete(event: BootCompleteEvent): void {
+    // Only a VM that is booting can have finished booting; anything else is recorded in history and ignored.
+    if (this.current.phase !== 'booting' || this.bootEvent) {
+      log.info('boot-complete signal ignored', { phase: this.current.phase, source: event.source });
+      return;
+    }
+    this.bootEvent = event;
+    this.current.bootSource = event.source;
+    this.current.timings.bootedAt = Date.now();
+  }
+
+  migrationProgress(event: MigrationProgressEvent): void {
+    const migration = this.current.migration;
+    if (migration && migration.attempt === event.attempt && migration.target === event.target) {
+      migration.percent = Math.max(migration.percent, Math.min(100, event.percent));
+    }
+  }
+
+  /** Completes when the VM reaches `phase` (or a later one); fails if provisioning ends first. */
+  async waitFor(phase: WaitablePhase): Promise<VmStatus> {
+    await condition(() => this.reached(phase) || this.done || RANK[this.current.phase] < 0);
+    if (this.reached(phase)) return this.current;
+    throw ApplicationFailure.nonRetryable(
+      `VM ${this.current.vmId} is ${this.current.phase} and will not reach ${phase}: ${this.current.error ?? 'provisioning ended'}`,
+      Failure.PhaseUnreachable,
     );
+  }
+
+  static checkWaitable({ phase }: { phase: string }): void {
+    if (!WAITABLE.includes(phase)) throw new Error(`phase: must be one of ${WAITABLE.join(', ')}`);
   }
 }

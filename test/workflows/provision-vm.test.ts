@@ -87,12 +87,12 @@ test('waitForPhase("booted") answers once the guest has said so, before the migr
 test('boot timeout: the domain is destroyed and undefined, the slot released, and the failure says so', async () => {
   const bs = await startSimulatedBootshift(env, { hosts: hosts('settle-1'), signalBoots: false });
   await bs.worker.runUntil(async () => {
-    const input = bs.vmInput('silent', { bootTimeoutSeconds: 10 });
+    const input = bs.vmInput('silent', { bootTimeoutSeconds: 2 });
     const handle = await bs.start(input);
     const failure = await failureOf(handle.result());
     expect(failure).toBeInstanceOf(ApplicationFailure);
     expect((failure as ApplicationFailure).type).toBe('BootTimeout');
-    expect(failure!.message).toMatch(/did not report boot complete within 10s/);
+    expect(failure!.message).toMatch(/did not report boot complete within 2s/);
     expect(domainsOn(bs.hypervisor.snapshot(), domainNameFor(input.vmId))).toEqual([]);
     expect((await bs.ledger.snapshot(bs.fleet)).counts.vms).toBe(0);
     expect((await handle.query(getStatusQuery)).phase).toBe('failed');

@@ -58,7 +58,7 @@ describe('parseVmSpec', () => {
       'memoryMiB: must be an integer from 64 to 1048576',
       'image.disk: must be a normalised absolute path ("/b", not "/a/../b")',
       'image.format: must be "qcow2" or "raw"',
-      'bootTimeoutSeconds: must be an integer from 10 to 3600',
+      'bootTimeoutSeconds: must be an integer from 1 to 3600',
       'waitFor: must be "settled" or "booted"',
       'fleet: must be 1-63 characters of a-z, 0-9 and "-", starting with a letter',
       'antiAffinityGroup: must be a string',

@@ -8,6 +8,7 @@ export {
   isInside,
   normalizePath,
   parseOrThrow,
+  withoutUndefined,
 } from './validation';
 export {
   DOMAIN_NAME_PATTERN,

@@ -53,6 +53,11 @@ export class ValidationError extends Error {
   }
 }
 
+/** The object without its undefined-valued keys (plain JSON for payloads and state files). */
+export function withoutUndefined<T extends object>(value: T): T {
+  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as T;
+}
+
 /** Parses or throws `new ErrorClass(what, lines)` listing every problem. */
 export function parseOrThrow<S extends z.ZodType>(
   schema: S,

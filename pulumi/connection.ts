@@ -3,14 +3,13 @@
 // elsewhere and sees neither), with the TLS key wrapped as a secret so it never lands in state in clear.
 import { readFileSync } from 'node:fs';
 import * as pulumi from '@pulumi/pulumi';
+import { withoutUndefined } from '../domain';
+import type { TemporalConnectionSettings } from '../worker/temporal-connection';
 
-export interface ConnectionSettings {
-  address: string;
-  namespace: string;
+export interface ConnectionSettings extends TemporalConnectionSettings {
   taskQueue: string;
   /** Base URL of the Temporal Web UI, for links in outputs. */
   uiUrl?: string;
-  tls?: { certPem?: string; keyPem?: string; caPem?: string; serverName?: string };
 }
 
 let cached: pulumi.Output<ConnectionSettings> | undefined;
@@ -32,12 +31,8 @@ export function connectionSettings(): pulumi.Output<ConnectionSettings> {
   };
   const hasTls = certPem || caPem || keyPem || serverName;
   cached = pulumi.output(keyPem ?? '').apply((key) => ({
-    ...dropUndefined(plain),
-    ...(hasTls && { tls: dropUndefined({ certPem, caPem, serverName, keyPem: key || undefined }) }),
+    ...withoutUndefined(plain),
+    ...(hasTls && { tls: withoutUndefined({ certPem, caPem, serverName, keyPem: key || undefined }) }),
   }));
   return cached;
-}
-
-function dropUndefined<T extends object>(value: T): T {
-  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as T;
 }

@@ -1,26 +1,35 @@
 // What the VirtualMachine dynamic provider does, as plain functions the serialized provider shell requires by package
 // name in the provider process (see provider.ts): check with the domain schema, diff (size/image replace, host never
 // drifts), create = start or re-attach to provisionVm and wait, read = ask the workflow, delete = decommissionVm.
-import { WorkflowFailedError, WorkflowNotFoundError } from '@temporalio/client';
+// Starting is idempotent so that a re-run never makes a second VM: a running workflow is re-attached (USE_EXISTING);
+// a completed one is re-attached too, unless the VM was decommissioned after it, in which case a new run starts.
 import { isDeepStrictEqual } from 'node:util';
-import { getStatusQuery, waitForPhaseUpdate } from '../workflows/messages';
+import { WorkflowExecutionAlreadyStartedError, WorkflowFailedError, WorkflowNotFoundError, type Client, type WorkflowHandle } from '@temporalio/client';
+import { formatPath } from '../domain';
+import { connectionSettingsSchema, historyUrl, withClient } from '../worker/temporal-connection';
 import type { decommissionVm } from '../workflows/decommission-vm';
+import { getStatusQuery, waitForPhaseUpdate } from '../workflows/messages';
+import type { provisionVm } from '../workflows/provision-vm';
 import type { ProvisionVmResult, VmStatus } from '../workflows/types';
-import { REPLACE_KEYS, checkInputs, specOf, workflowIdOf, type ProviderInputs } from './provider-inputs';
+import type { ConnectionSettings } from './connection';
 import {
-  decommissionIdOf,
+  REPLACE_KEYS,
+  checkInputs,
   outputsFromResult,
   outputsFromStatus,
-  startOrAttach,
-  uiLink,
-  withClient,
+  specOf,
+  workflowIdOf,
+  type ProviderInputs,
   type VmOutputs,
-} from './provider-temporal';
-
-type State = ProviderInputs & VmOutputs;
+  type VmState as State,
+} from './vm-props';
 
 export async function check(_olds: Record<string, unknown>, news: Record<string, unknown>) {
-  return checkInputs(news);
+  return checkInputs(news, (connection) => {
+    const parsed = connectionSettingsSchema.safeParse(connection);
+    if (parsed.success) return [];
+    return parsed.error.issues.map((issue) => ({ property: formatPath(['connection', ...issue.path]), reason: issue.message }));
+  });
 }
 
 export async function diff(_id: string, olds: State, news: ProviderInputs) {
@@ -101,4 +110,39 @@ export async function remove(id: string, props: State): Promise<void> {
       workflowIdReusePolicy: 'ALLOW_DUPLICATE',
     }),
   );
+}
+
+const decommissionIdOf = (workflowId: string) => `${workflowId}/decommission`;
+
+async function startOrAttach(
+  client: Client,
+  taskQueue: string,
+  workflowId: string,
+  args: Parameters<typeof provisionVm>[0],
+): Promise<WorkflowHandle<typeof provisionVm>> {
+  const start = (reuse: 'ALLOW_DUPLICATE' | 'ALLOW_DUPLICATE_FAILED_ONLY') =>
+    client.workflow.start<typeof provisionVm>('provisionVm', {
+      taskQueue,
+      workflowId,
+      args: [args],
+      workflowIdConflictPolicy: 'USE_EXISTING',
+      workflowIdReusePolicy: reuse,
+    });
+  try {
+    return await start('ALLOW_DUPLICATE_FAILED_ONLY');
+  } catch (err) {
+    if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
+  }
+  // The last run completed: it is this VM, unless a decommission ran since.
+  const last = await client.workflow.getHandle<typeof provisionVm>(workflowId).describe();
+  const decommissioned = await client.workflow
+    .getHandle(decommissionIdOf(workflowId))
+    .describe()
+    .then((d) => d.status.name === 'COMPLETED' && d.startTime > (last.closeTime ?? last.startTime))
+    .catch(() => false);
+  return decommissioned ? start('ALLOW_DUPLICATE') : client.workflow.getHandle(workflowId, last.runId);
+}
+
+function uiLink(settings: ConnectionSettings, workflowId: string, runId: string): string | null {
+  return settings.uiUrl ? historyUrl(settings.uiUrl, settings.namespace, workflowId, runId) : null;
 }

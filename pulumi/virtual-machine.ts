@@ -1,8 +1,10 @@
 // The VirtualMachine resource users declare in their Pulumi programs. Three types in the dynamic-provider style: the
-// args (each a pulumi.Input), the resolved inputs the provider receives (provider-inputs.ts), and the outputs below.
+// args (each a pulumi.Input), the resolved inputs the provider receives and the outputs (both in vm-props.ts, which the
+// class's output properties are derived from).
 import * as pulumi from '@pulumi/pulumi';
 import { connectionSettings } from './connection';
 import { virtualMachineProvider } from './provider';
+import { OUTPUT_KEYS, type VmOutputs } from './vm-props';
 
 export type VmImageArgs =
   | { kind: 'kernel'; kernel: string; initrd: string; cmdline?: string }
@@ -22,20 +24,16 @@ export interface VirtualMachineArgs {
   vmName?: string;
 }
 
-export class VirtualMachine extends pulumi.dynamic.Resource {
-  declare readonly workflowId: pulumi.Output<string>;
-  declare readonly runId: pulumi.Output<string>;
-  declare readonly temporalUiUrl: pulumi.Output<string | null>;
-  declare readonly domainName: pulumi.Output<string>;
-  declare readonly phase: pulumi.Output<string>;
-  /** Where the VM runs now. */
-  declare readonly host: pulumi.Output<string>;
-  declare readonly bootHost: pulumi.Output<string>;
-  declare readonly settleHost: pulumi.Output<string | null>;
-  declare readonly settled: pulumi.Output<boolean>;
-  declare readonly bootMs: pulumi.Output<number>;
-  declare readonly migrateMs: pulumi.Output<number | null>;
+/** One pulumi.Output per VmOutputs field, with its type: `vm.host` is a pulumi.Output<string | null>. */
+export type VirtualMachineOutputs = { readonly [K in keyof VmOutputs]: pulumi.Output<VmOutputs[K]> };
 
+// The class gets its output properties from VmOutputs by declaration merging, so they are never listed twice; the
+// provider sets them (every OUTPUT_KEYS entry is passed as an output property below).
+// eslint-disable-next-line @typescript-eslint/no-unsafe-declaration-merging, @typescript-eslint/no-empty-object-type
+export interface VirtualMachine extends VirtualMachineOutputs {}
+
+// eslint-disable-next-line @typescript-eslint/no-unsafe-declaration-merging
+export class VirtualMachine extends pulumi.dynamic.Resource {
   constructor(name: string, args: VirtualMachineArgs, opts?: pulumi.CustomResourceOptions) {
     const { vmName, ...spec } = args;
     super(
@@ -47,7 +45,7 @@ export class VirtualMachine extends pulumi.dynamic.Resource {
         project: pulumi.getProject(),
         stack: pulumi.getStack(),
         connection: connectionSettings(),
-        ...Object.fromEntries(OUTPUTS.map((k) => [k, undefined])),
+        ...Object.fromEntries(OUTPUT_KEYS.map((k) => [k, undefined])),
       },
       opts,
       'bootshift',
@@ -55,5 +53,3 @@ export class VirtualMachine extends pulumi.dynamic.Resource {
     );
   }
 }
-
-const OUTPUTS = ['workflowId', 'runId', 'temporalUiUrl', 'domainName', 'phase', 'host', 'bootHost', 'settleHost', 'settled', 'bootMs', 'migrateMs'] as const;

@@ -2,14 +2,15 @@
 // missing or malformed setting stops the worker with a message naming the variable, before it touches anything.
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
-import { formatPath } from '../domain';
+import { ValidationError, formatIssues } from '../domain';
+import { HOST_PORT, NAMESPACE, readTlsFiles, type TemporalConnectionSettings } from './temporal-connection';
 
-const hostPort = z.string().regex(/^[A-Za-z0-9.-]+:\d{1,5}$|^\[[0-9a-fA-F:]+\]:\d{1,5}$/, { error: 'must be host:port' });
+const hostPort = z.string().regex(HOST_PORT, { error: 'must be host:port' });
 const optionalPath = z.string().min(1, { error: 'must be a file path' }).optional();
 
 const envSchema = z.object({
   TEMPORAL_ADDRESS: hostPort.default('127.0.0.1:7233'),
-  TEMPORAL_NAMESPACE: z.string().regex(/^[A-Za-z0-9._-]{1,255}$/, { error: 'must be a namespace name' }).default('default'),
+  TEMPORAL_NAMESPACE: z.string().regex(NAMESPACE, { error: 'must be a namespace name' }).default('default'),
   TEMPORAL_TLS_CERT: optionalPath,
   TEMPORAL_TLS_KEY: optionalPath,
   TEMPORAL_TLS_CA: optionalPath,
@@ -34,7 +35,7 @@ const envSchema = z.object({
 });
 
 export interface WorkerConfig {
-  temporal: { address: string; namespace: string; taskQueue: string; tls?: { cert?: string; key?: string; ca?: string; serverName?: string } };
+  temporal: TemporalConnectionSettings & { taskQueue: string };
   inventoryFile: string;
   hypervisor: 'libvirt' | 'simulated';
   gateway: { listen: { host: string; port: number } | null; publicUrl: string; secret: string; rateLimitPerMinute: number };
@@ -49,12 +50,11 @@ export class ConfigError extends Error {}
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): WorkerConfig {
   const parsed = envSchema.safeParse(env);
   if (!parsed.success) {
-    const lines = parsed.error.issues.map((i) => `${formatPath(i.path)}: ${i.message}`);
-    throw new ConfigError(`invalid worker configuration:\n  ${lines.join('\n  ')}`);
+    throw new ConfigError(`invalid worker configuration:\n  ${formatIssues(parsed.error.issues).join('\n  ')}`);
   }
   const e = parsed.data;
   const listen = e.BOOTSHIFT_GATEWAY_LISTEN === 'off' ? null : splitHostPort(e.BOOTSHIFT_GATEWAY_LISTEN);
-  const tls = e.TEMPORAL_TLS_CERT || e.TEMPORAL_TLS_CA ? tlsFiles(e) : undefined;
+  const tls = tlsFiles(e);
   const publicUrl = e.BOOTSHIFT_GATEWAY_URL ?? (listen ? `http://10.0.2.2:${listen.port}` : undefined);
   if (!publicUrl) throw new ConfigError('BOOTSHIFT_GATEWAY_URL: is required when BOOTSHIFT_GATEWAY_LISTEN is off');
   return {
@@ -85,13 +85,16 @@ function splitHostPort(value: string): { host: string; port: number } {
   return { host: value.slice(0, i).replace(/^\[|\]$/g, ''), port };
 }
 
-function tlsFiles(e: z.output<typeof envSchema>): NonNullable<WorkerConfig['temporal']['tls']> {
-  return {
-    ...(e.TEMPORAL_TLS_CERT && { cert: e.TEMPORAL_TLS_CERT }),
-    ...(e.TEMPORAL_TLS_KEY && { key: e.TEMPORAL_TLS_KEY }),
-    ...(e.TEMPORAL_TLS_CA && { ca: e.TEMPORAL_TLS_CA }),
-    ...(e.TEMPORAL_TLS_SERVER_NAME && { serverName: e.TEMPORAL_TLS_SERVER_NAME }),
-  };
+const TLS_VARIABLES = { cert: 'TEMPORAL_TLS_CERT', key: 'TEMPORAL_TLS_KEY', ca: 'TEMPORAL_TLS_CA', serverName: 'TEMPORAL_TLS_SERVER_NAME' } as const;
+
+function tlsFiles(e: z.output<typeof envSchema>): TemporalConnectionSettings['tls'] {
+  const files = { cert: e.TEMPORAL_TLS_CERT, key: e.TEMPORAL_TLS_KEY, ca: e.TEMPORAL_TLS_CA, serverName: e.TEMPORAL_TLS_SERVER_NAME };
+  try {
+    return readTlsFiles(files, (field) => TLS_VARIABLES[field]);
+  } catch (err) {
+    if (err instanceof ValidationError) throw new ConfigError(`invalid worker configuration:\n  ${err.issues.join('\n  ')}`);
+    throw err;
+  }
 }
 
 function gatewaySecret(inline: string | undefined, file: string | undefined): string {

@@ -2,11 +2,12 @@
 // The bootshift worker process: runs the workflows and activities on the configured task queue and, by default, the
 // boot gateway that turns guests' phone-home requests into signals. Configuration comes from the environment, parsed
 // once (worker/config.ts); SIGINT/SIGTERM drain the worker and close the gateway.
-import { Runtime } from '@temporalio/worker';
+import { Client, Connection } from '@temporalio/client';
+import { NativeConnection, Runtime } from '@temporalio/worker';
 import { createLibvirtHypervisor } from '../activities/libvirt/libvirt-hypervisor';
 import type { Hypervisor } from '../activities/hypervisor';
 import { ConfigError, loadConfig, type WorkerConfig } from './config';
-import { connectTemporal } from './connect';
+import { tlsConfig, type TemporalConnectionSettings } from './temporal-connection';
 import { createBootshiftWorker } from './create-worker';
 import { createBootSignaller } from './gateway/boot-signaller';
 import { phoneHomeUrl } from './gateway/phone-home-url';
@@ -19,7 +20,7 @@ import { createTokenSigner } from './tokens';
 async function main(config: WorkerConfig): Promise<void> {
   const logger = createLogger(config.logLevel);
   Runtime.install({ logger: temporalLogger(logger, 'INFO') });
-  const temporal = await connectTemporal(config.temporal);
+  const temporal = await connectWorker(config.temporal);
   const signer = createTokenSigner(config.gateway.secret);
   const signalBoot = createBootSignaller(temporal.client);
   const hypervisor: Hypervisor =
@@ -60,6 +61,22 @@ async function main(config: WorkerConfig): Promise<void> {
     await gateway?.close();
     await temporal.close();
   }
+}
+
+/** The worker's two connections: the native one its Worker polls with, and a client for activities and the gateway. */
+async function connectWorker(settings: TemporalConnectionSettings): Promise<{ native: NativeConnection; client: Client; close(): Promise<void> }> {
+  const tls = tlsConfig(settings.tls);
+  const native = await NativeConnection.connect({ address: settings.address, ...(tls && { tls }) });
+  const connection = await Connection.connect({ address: settings.address, ...(tls && { tls }) });
+  const client = new Client({ connection, namespace: settings.namespace });
+  return {
+    native,
+    client,
+    async close() {
+      await connection.close();
+      await native.close();
+    },
+  };
 }
 
 let config: WorkerConfig;

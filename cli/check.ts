@@ -1,13 +1,21 @@
-// The invariant checker every fault test (and anyone with a fleet) can run once the fleet is quiet: it puts the
-// three views side by side (the ledger, the domains libvirt or the simulated hypervisor really has, and what each
+// `bootshift check`: the invariant checker an operator (and every fault test) runs once the fleet is quiet. It puts
+// the three views side by side (the ledger, the domains libvirt or the simulated hypervisor really has, and what each
 // VM's workflows say) and reports any VM lost or duplicated, any host over its policy, and any reservation that no
 // live VM accounts for.
 import { readFileSync } from 'node:fs';
+import path from 'node:path';
 import type { Client } from '@temporalio/client';
+import type { Command } from 'commander';
+import { z } from 'zod';
+import { createLibvirtHypervisor } from '../activities/libvirt/libvirt-hypervisor';
 import type { Hypervisor, ListedDomain } from '../activities/hypervisor';
 import type { SimulatedSnapshot } from '../activities/simulated-hypervisor';
-import { ledgerWorkflowId, vcpuCapacity, vmCapacity, type HostConfig, type Inventory, type LedgerSnapshot } from '../domain';
+import { type HostConfig, type Inventory, type LedgerSnapshot, ledgerWorkflowId, vcpuCapacity, vmCapacity } from '../domain';
+import { readInventoryFile } from '../worker/inventory-file';
 import { getLedgerSnapshotQuery } from '../workflows/messages';
+import { CliError, ExitCode, usageError } from './errors';
+import { jsonFlag, optionsFor, parseFlags, withClient, type CliContext } from './options';
+import { writeJson } from './output';
 import type { ProvisionVmResult } from '../workflows/types';
 
 export interface ObservedDomain {
@@ -127,4 +135,32 @@ export async function observeHypervisor(hypervisor: Hypervisor, inventory: Inven
 export function observeSimulatedFleet(stateFile: string): ObservedDomain[] {
   const snapshot = JSON.parse(readFileSync(stateFile, 'utf8')) as SimulatedSnapshot;
   return Object.entries(snapshot).flatMap(([host, { domains }]) => domains.map((d) => observed(host, d)));
+}
+
+export function registerCheckCommand(program: Command, ctx: CliContext): void {
+  program
+    .command('check')
+    .description('compare the ledger, the hypervisors and the VM workflows of a quiet fleet (exit 6 when they disagree)')
+    .option('--inventory <file>', "the fleet's inventory file (default: the dev environment's)")
+    .option('--simulated-state <file>', "a simulated fleet's state file instead of asking libvirt (default: the dev environment's, if simulated)")
+    .option('--json', 'machine-readable output')
+    .action(async (_opts, cmd: Command) => {
+      const flags = parseFlags(z.object({ inventory: z.string().optional(), simulatedState: z.string().optional(), json: jsonFlag }), cmd.opts());
+      const opts = optionsFor(cmd, ctx);
+      const inventoryFile = flags.inventory ?? opts.devEnv?.inventoryFile;
+      if (!inventoryFile) throw usageError('--inventory: is required (no dev environment to take it from)');
+      const inventory = await readInventoryFile(path.resolve(ctx.cwd, inventoryFile));
+      const simulated = flags.simulatedState ?? (opts.devEnv?.worker.options.hypervisor === 'simulated' ? opts.devEnv.worker.options.extraEnv?.BOOTSHIFT_SIM_STATE_FILE : undefined);
+      const domains = simulated ? observeSimulatedFleet(path.resolve(ctx.cwd, simulated)) : await observeHypervisor(createLibvirtHypervisor(), inventory);
+      const report = await withClient(opts, (client) => checkInvariants({ client, inventory, domains }));
+      if (flags.json) writeJson(ctx.out, report);
+      else ctx.out.write(`${renderReport(report)}\n`);
+      if (!report.ok) throw new CliError(ExitCode.Violated, `fleet ${inventory.fleet}: invariants violated`);
+    });
+}
+
+function renderReport(report: InvariantReport): string {
+  const sections = (['lost', 'duplicated', 'misplaced', 'overcommitted', 'leakedReservations'] as const).filter((k) => report[k].length > 0);
+  const head = `${report.vms} live VMs: ${report.ok ? 'ledger, hypervisors and workflows agree' : 'problems found'}`;
+  return [head, ...sections.flatMap((k) => [`${k}:`, ...report[k].map((line) => `  ${line}`)])].join('\n');
 }

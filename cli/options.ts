@@ -1,12 +1,16 @@
 // Where the CLI finds Temporal, decided once per invocation: flags, then environment variables, then the running dev
 // environment's env.json, then the local default. Every value is validated here, and an invalid one is reported under
-// the name of the place it came from (`TEMPORAL_ADDRESS: must be host:port`), so the user knows what to fix.
+// the name of the place it came from (`TEMPORAL_ADDRESS: must be host:port`, `--boot: must be an integer from 1 to
+// 16`), so the user knows what to fix (exit 2). One short-lived connection per command, closed when it ends; a server
+// that cannot be reached is exit 4 with the address and where it came from, instead of a gRPC stack trace.
 import path from 'node:path';
 import type { Command } from 'commander';
 import { z } from 'zod';
-import { nameSchema } from '../domain';
-import { envFile, readDevEnv, type DevEnvRecord } from '../devenv/dev-env';
-import { usageError } from './exit-codes';
+import { Client, Connection } from '@temporalio/client';
+import { ValidationError, formatIssues, nameSchema as fleetSchema } from '../domain';
+import { type DevEnvRecord, envFile, readDevEnv } from '../devenv/dev-env';
+import { HOST_PORT, NAMESPACE, readTlsFiles, tlsConfig, type TlsSettings } from '../worker/temporal-connection';
+import { CliError, ExitCode, usageError } from './errors';
 
 export const DEFAULT_STATE_DIR = path.join('.bootshift', 'dev');
 export const DEFAULT_ADDRESS = '127.0.0.1:7233';
@@ -26,6 +30,10 @@ export interface GlobalFlags {
   uiUrl?: string;
   stateDir?: string;
   fleet?: string;
+  tlsCert?: string;
+  tlsKey?: string;
+  tlsCa?: string;
+  tlsServerName?: string;
 }
 
 export interface CliOptions {
@@ -38,13 +46,14 @@ export interface CliOptions {
   devEnv: DevEnvRecord | undefined;
   /** Where `address` came from, for the "cannot reach Temporal" message. */
   addressSource: string;
+  tls?: TlsSettings;
 }
 
 const optionsSchema = z.object({
-  address: z.string().regex(/^[A-Za-z0-9.-]+:\d{1,5}$|^\[[0-9a-fA-F:]+\]:\d{1,5}$/, { error: 'must be host:port' }),
-  namespace: z.string().regex(/^[A-Za-z0-9._-]{1,255}$/, { error: 'must be a namespace name (A-Z, a-z, 0-9, "._-")' }),
+  address: z.string().regex(HOST_PORT, { error: 'must be host:port' }),
+  namespace: z.string().regex(NAMESPACE, { error: 'must be a namespace name (A-Z, a-z, 0-9, "._-")' }),
   uiUrl: z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }).transform((u) => u.replace(/\/+$/, '')).nullable(),
-  fleet: nameSchema,
+  fleet: fleetSchema,
 });
 
 type Source = [value: string | undefined | null, label: string];
@@ -74,11 +83,77 @@ export function resolveOptions(
   const values = Object.fromEntries(Object.entries(sources).map(([key, [value]]) => [key, value]));
   const parsed = optionsSchema.safeParse(values);
   if (!parsed.success) {
-    const label = (key: PropertyKey) => sources[key as keyof typeof sources][1];
-    throw usageError(parsed.error.issues.map((i) => `${label(i.path[0]!)}: ${i.message}`).join('\n'));
+    throw usageError(formatIssues(parsed.error.issues, (key) => sources[key as keyof typeof sources][1]).join('\n'));
   }
-  return { ...parsed.data, stateDir, devEnv, addressSource: sources.address[1] };
+  const tls = resolveTls(flags, ctx.env);
+  return { ...parsed.data, stateDir, devEnv, addressSource: sources.address[1], ...(tls && { tls }) };
+}
+
+// The same TLS settings as the worker's, by flag or by the worker's own environment variables.
+const TLS_SOURCES = {
+  cert: ['tlsCert', 'TEMPORAL_TLS_CERT'],
+  key: ['tlsKey', 'TEMPORAL_TLS_KEY'],
+  ca: ['tlsCa', 'TEMPORAL_TLS_CA'],
+  serverName: ['tlsServerName', 'TEMPORAL_TLS_SERVER_NAME'],
+} as const;
+
+function resolveTls(flags: GlobalFlags, env: NodeJS.ProcessEnv): TlsSettings | undefined {
+  const picked = Object.fromEntries(
+    Object.entries(TLS_SOURCES).map(([field, [flag, variable]]) => [field, first([flags[flag], flagName(flag)], [env[variable], variable])]),
+  ) as Record<keyof typeof TLS_SOURCES, Source | undefined>;
+  const value = (field: keyof typeof TLS_SOURCES) => picked[field]?.[0] ?? undefined;
+  try {
+    return readTlsFiles(
+      { cert: value('cert'), key: value('key'), ca: value('ca'), serverName: value('serverName') },
+      (field) => picked[field]?.[1] ?? `${flagName(TLS_SOURCES[field][0])} / ${TLS_SOURCES[field][1]}`,
+    );
+  } catch (err) {
+    if (err instanceof ValidationError) throw usageError(err.issues.join('\n'));
+    throw err;
+  }
 }
 
 /** The options of a running command: its own flags and the program's, from the real env.json. */
 export const optionsFor = (cmd: Command, ctx: CliContext): CliOptions => resolveOptions(cmd.optsWithGlobals<GlobalFlags>(), ctx, readDevEnv);
+
+/** `bootDelay` -> `--boot-delay`; positional arguments are declared under their upper-case names (`NAME`). */
+export function flagName(key: PropertyKey): string {
+  const name = String(key);
+  return name === name.toUpperCase() ? name : `--${name.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`;
+}
+
+export function parseFlags<S extends z.ZodType>(schema: S, raw: unknown): z.output<S> {
+  const result = schema.safeParse(raw);
+  if (result.success) return result.data;
+  throw usageError(formatIssues(result.error.issues, flagName).join('\n'));
+}
+
+export function intFlag(min: number, max: number) {
+  const rule = `must be an integer from ${min} to ${max}`;
+  return z
+    .string()
+    .regex(/^\d{1,9}$/, { error: rule })
+    .transform(Number)
+    .pipe(z.number().min(min, { error: rule }).max(max, { error: rule }));
+}
+
+export const jsonFlag = z.boolean().default(false);
+
+const CONNECT_TIMEOUT_MS = 5000;
+
+export async function withClient<T>(opts: CliOptions, fn: (client: Client) => Promise<T>): Promise<T> {
+  let connection: Connection;
+  try {
+    const tls = tlsConfig(opts.tls);
+    connection = await Connection.connect({ address: opts.address, connectTimeout: CONNECT_TIMEOUT_MS, ...(tls && { tls }) });
+  } catch (err) {
+    const hint = opts.devEnv ? ` (is the dev environment in ${opts.stateDir} running? try \`bootshift dev status\`)` : '';
+    const why = err instanceof Error ? err.message : String(err);
+    throw new CliError(ExitCode.Unreachable, `cannot reach Temporal at ${opts.address} (from ${opts.addressSource}): ${why}${hint}`);
+  }
+  try {
+    return await fn(new Client({ connection, namespace: opts.namespace }));
+  } finally {
+    await connection.close();
+  }
+}

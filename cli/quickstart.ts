@@ -1,19 +1,20 @@
-// The main job (`npm start`, `bootshift quickstart`): bring up the embedded environment, run `pulumi up` on
+// The main job (`npm start`, `bootshift quickstart [--once]`): bring up the embedded environment, run `pulumi up` on
 // examples/quickstart while showing each VM move placing -> booting -> migrating -> settled, print where every VM
-// booted and settled and how long it took, point at the Temporal UI, and keep it all up until interrupted (or, with
+// booted and settled and how long it took, point at the Temporal UI, and keep it all up until Ctrl-C (or, with
 // --once, destroy the stack and tear everything down: what CI runs).
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { vmWorkflowId } from '../domain';
-import { startDevEnv, stopDevEnv, type DevEnvRecord } from '../devenv/dev-env';
-import { guestImage } from '../devenv/tools';
+import { type DevEnvRecord, startDevEnv, stopDevEnv } from '../devenv/dev-env';
+import { guestImage, repoRoot } from '../devenv/tools';
 import { runPulumi, type RunPulumiOptions } from '../devenv/pulumi-cli';
-import { repoRoot } from '../devenv/tools';
 import { waitFor } from '../devenv/wait';
 import type { VmStatus } from '../workflows/types';
-import { summaryTable } from './summary-table';
-import { watchVms } from './watch-vms';
+import { summaryTable } from './vm/views';
+import { watchVms } from './vm/watch';
+import type { Command } from 'commander';
+import type { CliContext } from './options';
 
 export interface QuickstartOptions {
   stateDir: string;
@@ -108,4 +109,20 @@ async function watchProvisioning(client: Client, out: NodeJS.WriteStream, up: Pr
     { timeoutMs: 300_000, intervalMs: 500, what: 'pulumi to start the VM workflows' },
   );
   return watchVms({ client, workflowIds, out });
+}
+
+export function registerQuickstartCommand(program: Command, ctx: CliContext): void {
+  program
+    .command('quickstart')
+    .description('bring up the embedded environment and run examples/quickstart through bootshift, with live progress')
+    .option('--once', 'tear everything down as soon as the VMs have settled (for CI)')
+    .action(async (opts: { once?: boolean }, cmd: Command) => {
+      // The global --state-dir, when given; otherwise a directory of its own, apart from `dev up`'s.
+      const stateDir = (cmd.optsWithGlobals() as { stateDir?: string }).stateDir ?? path.join('.bootshift', 'quickstart');
+      const interrupted = new Promise<void>((resolve) => {
+        process.once('SIGINT', resolve);
+        process.once('SIGTERM', resolve);
+      });
+      await quickstart({ stateDir: path.resolve(ctx.cwd, stateDir), once: opts.once ?? false, out: ctx.out, err: ctx.err, interrupted });
+    });
 }

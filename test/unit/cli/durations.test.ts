@@ -1,6 +1,6 @@
 // Durations come from the workflow's timestamps only, and read the same wherever they are shown.
 import fc from 'fast-check';
-import { elapsedMs, formatMs, vmDurations } from '../../../cli/durations';
+import { elapsedMs, formatMs, vmDurations } from '../../../cli/output';
 import { T0, vmStatus } from './fixtures';
 
 test('a settled VM has every duration; a booting one only its queue time', () => {

@@ -2,7 +2,7 @@
 import { CommanderError } from 'commander';
 import { WorkflowUpdateFailedError } from '@temporalio/client';
 import { NamespaceNotFoundError, WorkflowNotFoundError } from '@temporalio/common';
-import { CliError, ExitCode, exitCodeFor, exitCodesHelp } from '../../../cli/exit-codes';
+import { CliError, ExitCode, exitCodeFor, exitCodesHelp } from '../../../cli/errors';
 
 const grpcError = (code: number) => Object.assign(new Error(`grpc ${code}`), { code, details: 'x', metadata: {} });
 

@@ -1,6 +1,6 @@
 // Flag validation names the flag and the rule, so a script's author knows what to change.
 import { z } from 'zod';
-import { flagName, intFlag, parseFlags } from '../../../cli/flags';
+import { flagName, intFlag, parseFlags } from '../../../cli/options';
 
 test('option keys are shown as the flags they came from; positional names as they are', () => {
   expect(flagName('json')).toBe('--json');

@@ -1,5 +1,7 @@
 // Where the CLI looks for Temporal, in order: flags, environment, the dev environment's env.json, the default; and
 // an invalid value is reported under the name of the place it came from.
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { resolveOptions, resolveStateDir } from '../../../cli/options';
 import type { DevEnvRecord } from '../../../devenv/dev-env';
@@ -61,4 +63,37 @@ test('every invalid value is reported at once, named by its source, as a usage e
     '--fleet: must be 1-63 characters of a-z, 0-9 and "-", starting with a letter',
   ].join('\n');
   expect(() => resolveOptions(flags, { env, cwd }, none)).toThrow(expect.objectContaining({ exitCode: 2, message }));
+});
+
+describe('TLS, as the worker reads it: all or nothing', () => {
+  const dir = mkdtempSync(path.join(tmpdir(), 'bootshift-tls-'));
+  const pem = (name: string) => {
+    const file = path.join(dir, name);
+    writeFileSync(file, `-----BEGIN ${name.toUpperCase()}-----\nAAAA\n-----END ${name.toUpperCase()}-----\n`);
+    return file;
+  };
+  const [cert, key, ca] = [pem('certificate'), pem('private key'), pem('ca')];
+
+  test('a key without a certificate is a usage error naming the missing setting by where it is set', () => {
+    expect(() => resolveOptions({ tlsKey: key }, { env: {}, cwd }, none)).toThrow(/--tls-cert \/ TEMPORAL_TLS_CERT: is required when a client key is given/);
+    expect(() => resolveOptions({}, { env: { TEMPORAL_TLS_CERT: cert }, cwd }, none)).toThrow(/--tls-key \/ TEMPORAL_TLS_KEY: is required/);
+  });
+
+  test('a server name alone is an error, not plaintext', () => {
+    expect(() => resolveOptions({ tlsServerName: 'temporal.internal' }, { env: {}, cwd }, none)).toThrow(/TEMPORAL_TLS_CA: is required when a server name is given/);
+  });
+
+  test('an unreadable file names its variable', () => {
+    expect(() => resolveOptions({}, { env: { TEMPORAL_TLS_CA: path.join(dir, 'missing.pem') }, cwd }, none)).toThrow(/TEMPORAL_TLS_CA: cannot read .*missing\.pem \(ENOENT\)/);
+  });
+
+  test('complete settings are read once, as PEM text', () => {
+    const opts = resolveOptions({ tlsCert: cert, tlsKey: key }, { env: { TEMPORAL_TLS_CA: ca, TEMPORAL_TLS_SERVER_NAME: 'temporal.internal' }, cwd }, none);
+    expect(opts.tls).toEqual({
+      certPem: readFileSync(cert, 'utf8'),
+      keyPem: readFileSync(key, 'utf8'),
+      caPem: readFileSync(ca, 'utf8'),
+      serverName: 'temporal.internal',
+    });
+  });
 });

@@ -1,5 +1,5 @@
 // The progress view: a bar per VM that only moves forward along the flow, and for logs one line per phase change.
-import { describePhase, PhaseChangeLog, progressFraction, progressFrame, progressLine } from '../../../cli/progress-view';
+import { describePhase, PhaseChangeLog, progressFraction, progressFrame, progressLine } from '../../../cli/vm/views';
 import type { VmPhase } from '../../../workflows/types';
 import { T0, vmStatus } from './fixtures';
 

@@ -1,6 +1,6 @@
 // A VM is named by its name or its workflow id; a name must designate exactly one VM workflow.
-import { parseVmArg, pickVm } from '../../../cli/resolve-vm';
-import type { VmRow } from '../../../cli/vm-query';
+import { parseVmArg, pickVm } from '../../../cli/vm/query';
+import type { VmRow } from '../../../cli/vm/query';
 
 const row = (workflowId: string, startTime: string, runId = `run-${startTime}`): VmRow => ({
   name: 'web',

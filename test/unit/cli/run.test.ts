@@ -4,7 +4,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { PassThrough } from 'node:stream';
-import { run } from '../../../cli/run';
+import { run } from '../../../cli/main';
 
 // Nothing these commands do writes files: the directory only keeps them from finding a real .bootshift/dev.
 const cwd = mkdtempSync(path.join(tmpdir(), 'bootshift-cli-'));

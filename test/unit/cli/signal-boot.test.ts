@@ -1,5 +1,5 @@
 // The operator override is only sent to a VM still waiting for its boot-complete signal, and says who sent it.
-import { manualBootEvent, refuseUnlessBooting } from '../../../cli/signal-boot';
+import { manualBootEvent, refuseUnlessBooting } from '../../../cli/vm/commands';
 import { vmStatus } from './fixtures';
 
 test('the signal is marked manual and carries the operator', () => {

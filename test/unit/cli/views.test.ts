@@ -1,11 +1,11 @@
 // What people read: the status page, the hosts table, the VM list, the summary table and the dev environment.
 import type { LedgerSnapshot } from '../../../domain';
 import type { DevEnvRecord } from '../../../devenv/dev-env';
-import { devEnvHealth, renderDevEnv } from '../../../cli/dev-env-view';
-import { renderHosts, vcpuColumn } from '../../../cli/hosts-view';
-import { summaryTable } from '../../../cli/summary-table';
-import { renderVmList } from '../../../cli/vm-list-view';
-import { historyUrl, renderVmStatus, statusReport } from '../../../cli/vm-status-view';
+import { devEnvHealth, renderDevEnv } from '../../../cli/dev';
+import { renderHosts, vcpuColumn } from '../../../cli/hosts';
+import { summaryTable } from '../../../cli/vm/views';
+import { renderVmList } from '../../../cli/vm/views';
+import { historyUrl, renderVmStatus, statusReport } from '../../../cli/vm/views';
 import { vmStatus } from './fixtures';
 
 const ref = { workflowId: 'vm/proj/dev/web', runId: 'r-1' };

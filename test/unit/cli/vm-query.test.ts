@@ -2,7 +2,7 @@
 // server returned them (typed, or the deprecated untyped lists).
 import { TypedSearchAttributes } from '@temporalio/common';
 import type { WorkflowExecutionInfo } from '@temporalio/client';
-import { newestFirst, vmListQuery, vmNamesQuery, vmRow, VM_PHASES, type VmRow } from '../../../cli/vm-query';
+import { newestFirst, vmListQuery, vmNamesQuery, vmRow, VM_PHASES, type VmRow } from '../../../cli/vm/query';
 import { bootHostKey, settleHostKey, vmHostKey, vmNameKey, vmPhaseKey } from '../../../workflows/messages';
 
 test('queries', () => {

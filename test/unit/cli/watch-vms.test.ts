@@ -4,8 +4,8 @@
 import { PassThrough } from 'node:stream';
 import type { Client } from '@temporalio/client';
 import { TypedSearchAttributes, WorkflowNotFoundError } from '@temporalio/common';
-import { CliError } from '../../../cli/exit-codes';
-import { watchVms } from '../../../cli/watch-vms';
+import { CliError } from '../../../cli/errors';
+import { watchVms } from '../../../cli/vm/watch';
 import type { VmStatus } from '../../../workflows/types';
 import { vmStatus } from './fixtures';
 

@@ -5,11 +5,11 @@ import { setTimeout as delay } from 'node:timers/promises';
 import { WorkflowNotFoundError } from '@temporalio/common';
 import type { Client, WorkflowHandle } from '@temporalio/client';
 import logUpdate from 'log-update';
-import { getStatusQuery } from '../workflows/messages';
-import type { VmStatus } from '../workflows/types';
-import { CliError, ExitCode } from './exit-codes';
-import { isFinal, PhaseChangeLog, progressFrame } from './progress-view';
-import { listVms } from './vm-query';
+import { getStatusQuery } from '../../workflows/messages';
+import type { VmStatus } from '../../workflows/types';
+import { CliError, ExitCode } from '../errors';
+import { isFinal, PhaseChangeLog, progressFrame } from './views';
+import { listVms } from './query';
 
 export type WatchUntil = 'settled' | 'booted';
 

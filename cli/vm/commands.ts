@@ -1,20 +1,18 @@
-// `bootshift vm list|status|watch|signal-boot`: thin wiring of flags to the query, view and signal modules beside
-// this file; each command validates its input before it connects, so a typo is exit 2 even with Temporal down.
+// `bootshift vm list|status|watch|signal-boot`: flags wired to the query, view and watch modules beside this file;
+// each command validates its input before it connects, so a typo is exit 2 even with Temporal down. signal-boot is
+// the operator's override for a guest that cannot phone home: the same bootComplete signal the gateway would send,
+// marked `source: 'manual'` with who sent it, refused unless the VM is booting rather than silently ignored.
 import { userInfo } from 'node:os';
 import type { Command } from 'commander';
 import { z } from 'zod';
-import { bootCompleteSignal, getStatusQuery } from '../workflows/messages';
-import { parseFlags, jsonFlag } from './flags';
-import { optionsFor, type CliContext } from './options';
-import { writeJson } from './output';
-import { parseVmArg, resolveVm } from './resolve-vm';
-import { manualBootEvent, refuseUnlessBooting } from './signal-boot';
-import { summaryTable } from './summary-table';
-import { withClient } from './temporal-client';
-import { listVms, VM_PHASES, vmListQuery } from './vm-query';
-import { renderVmList } from './vm-list-view';
-import { renderVmStatus, statusReport } from './vm-status-view';
-import { watchVms } from './watch-vms';
+import { bootCompleteSignal, getStatusQuery } from '../../workflows/messages';
+import { type CliContext, jsonFlag, optionsFor, parseFlags, withClient } from '../options';
+import { writeJson } from '../output';
+import { listVms, parseVmArg, resolveVm, VM_PHASES, vmListQuery } from './query';
+import { renderVmList, renderVmStatus, statusReport, summaryTable } from './views';
+import { watchVms } from './watch';
+import type { BootCompleteEvent, VmStatus } from '../../workflows/types';
+import { CliError, ExitCode } from '../errors';
 
 const VM_ARG = ['<vm>', 'VM name, or its workflow id (vm/<project>/<stack>/<name>)'] as const;
 const oneOf = (values: readonly string[]) => ({ error: `must be one of ${values.join(', ')}` });
@@ -87,4 +85,17 @@ export function registerVmCommands(program: Command, ctx: CliContext): void {
       });
       ctx.out.write(`boot-complete signal sent to VM ${status.name} (${status.vmId}) on behalf of ${operator}\n`);
     });
+}
+
+export function manualBootEvent(operator: string): BootCompleteEvent {
+  return { source: 'manual', detail: { via: 'cli', operator } };
+}
+
+export function refuseUnlessBooting(status: VmStatus): void {
+  if (status.phase !== 'booting') {
+    throw new CliError(ExitCode.Refused, `VM ${status.name} is ${status.phase}, not booting: a boot-complete signal would be ignored`);
+  }
+  if (status.timings.bootedAt !== undefined) {
+    throw new CliError(ExitCode.Refused, `VM ${status.name} has already reported boot complete (from ${status.bootSource ?? 'unknown'})`);
+  }
 }

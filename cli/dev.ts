@@ -1,15 +1,15 @@
-// `bootshift dev up|down|status`: the embedded environment (lab/dev-env.ts) as a long-lived thing a developer starts
-// once and points the other commands, Pulumi and the Temporal UI at. Everything started is recorded in env.json in
-// the state dir, which is how `down` stops exactly that and how the other commands find Temporal.
+// `bootshift dev up|down|status`: the embedded environment (devenv/dev-env.ts) as a long-lived thing a developer
+// starts once and points the other commands, Pulumi and the Temporal UI at. Everything started is recorded in env.json
+// in the state dir, which is how `down` stops exactly that and how the other commands find Temporal. `up` and `status`
+// print where each part is and whether the processes recorded are still the ones that were started.
 import type { Command } from 'commander';
 import { z } from 'zod';
-import { readDevEnv, startDevEnv, stopDevEnv, type DevEnvRecord } from '../devenv/dev-env';
+import { type DevEnvRecord, readDevEnv, startDevEnv, stopDevEnv } from '../devenv/dev-env';
 import { commandLine, isRunning } from '../devenv/processes';
-import { devEnvHealth, renderDevEnv, type DevEnvHealth } from './dev-env-view';
-import { CliError, ExitCode } from './exit-codes';
-import { intFlag, jsonFlag, parseFlags } from './flags';
-import { resolveStateDir, type CliContext } from './options';
+import { CliError, ExitCode } from './errors';
+import { type CliContext, intFlag, jsonFlag, parseFlags, resolveStateDir } from './options';
 import { writeJson } from './output';
+import path from 'node:path';
 
 const ours = (pid: number, marker: string) => isRunning(pid) && commandLine(pid).includes(marker);
 
@@ -67,4 +67,38 @@ export function registerDevCommands(program: Command, ctx: CliContext): void {
       show(record, health, flags.json);
       if (!health.running) throw new CliError(ExitCode.Unreachable, `the dev environment in ${stateDir} is not running`);
     });
+}
+
+export interface DevEnvHealth {
+  running: boolean;
+  components: Array<{ name: 'temporal' | 'worker'; pid: number; running: boolean }>;
+}
+
+/** `ours(pid, marker)`: the pid is alive and its command line still contains what was started under it. */
+export function devEnvHealth(record: DevEnvRecord, ours: (pid: number, marker: string) => boolean): DevEnvHealth {
+  const components = [
+    { name: 'temporal' as const, pid: record.temporal.pid, running: ours(record.temporal.pid, record.temporal.binary) },
+    { name: 'worker' as const, pid: record.worker.pid, running: ours(record.worker.pid, path.join('lib', 'worker', 'main.js')) },
+  ];
+  return { running: components.every((c) => c.running), components };
+}
+
+export function renderDevEnv(r: DevEnvRecord, health: DevEnvHealth): string {
+  const state = (name: string) => {
+    const c = health.components.find((x) => x.name === name)!;
+    return `pid ${c.pid}, ${c.running ? 'running' : 'NOT running'}`;
+  };
+  const rows: Array<[string, string]> = [
+    ['temporal', `${r.temporal.address} (${state('temporal')})`],
+    ['web ui', r.temporal.uiUrl ?? '- (started with --no-ui)'],
+    ['worker', `task queue ${r.taskQueue} (${state('worker')})`],
+    ['gateway', r.worker.gatewayUrl],
+    ['fleet', `${r.fleet}: ${r.labDir ? `libvirt lab hosts in ${r.labDir}` : 'simulated hosts'}`],
+    ['inventory', r.inventoryFile],
+    ['worker log', r.worker.logFile],
+    ['temporal log', path.join(r.stateDir, 'temporal.log')],
+    ['consoles', r.consoleDir],
+  ];
+  const title = `bootshift dev environment in ${r.stateDir}: ${health.running ? 'running' : 'NOT running'}`;
+  return [title, ...rows.map(([k, v]) => `  ${k.padEnd(13)}${v}`)].join('\n');
 }

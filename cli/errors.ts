@@ -1,7 +1,7 @@
 // Exit codes are the CLI's contract with scripts (`bootshift vm status x || case $? in 3) ...`), so they live in one
 // table that the `--help` text is generated from, and every error is mapped to one of them in a single place.
 import { CommanderError } from 'commander';
-import { WorkflowUpdateFailedError, isGrpcServiceError } from '@temporalio/client';
+import { isGrpcServiceError, WorkflowUpdateFailedError } from '@temporalio/client';
 import { NamespaceNotFoundError, WorkflowNotFoundError } from '@temporalio/common';
 
 export const ExitCode = {
@@ -11,6 +11,7 @@ export const ExitCode = {
   NotFound: 3,
   Unreachable: 4,
   Refused: 5,
+  Violated: 6,
 } as const;
 export type ExitCode = (typeof ExitCode)[keyof typeof ExitCode];
 
@@ -21,6 +22,7 @@ const MEANING: Record<ExitCode, string> = {
   3: 'not found (no such VM, workflow, fleet ledger or host), or a VM name that is ambiguous',
   4: 'cannot reach Temporal, or the dev environment is not running',
   5: 'the operation was refused (e.g. signal-boot on a VM that is not booting)',
+  6: 'bootshift check found the ledger, the hypervisors and the workflows disagreeing',
 };
 
 export const exitCodesHelp = `\nExit codes:\n${Object.entries(MEANING)

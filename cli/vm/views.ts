@@ -1,0 +1,135 @@
+// What the vm commands and the main job show people: the list, one VM's status (with a link to its history), the
+// summary table once VMs are done, and the live progress (a TTY frame redrawn in place, or one plain line per phase
+// change for logs). Pure functions of the statuses and the clock.
+import { elapsedMs, formatMs, renderTable, vmDurations, type VmDurations } from '../output';
+import type { VmRef, VmRow } from './query';
+import type { VmPhase, VmStatus } from '../../workflows/types';
+
+export function renderVmList(rows: VmRow[]): string {
+  if (rows.length === 0) return 'no VM workflows found';
+  return renderTable(
+    ['NAME', 'PHASE', 'HOST', 'BOOT HOST', 'SETTLE HOST', 'STARTED', 'WORKFLOW', 'WORKFLOW ID'],
+    rows.map((r) => [
+      r.name ?? '-',
+      r.phase ?? '-',
+      r.host ?? '-',
+      r.bootHost ?? '-',
+      r.settleHost ?? '-',
+      r.startTime.replace(/\.\d+Z$/, 'Z'),
+      r.workflowStatus.toLowerCase(),
+      r.workflowId,
+    ]),
+  );
+}
+
+export interface VmStatusReport extends VmStatus {
+  workflowId: string;
+  runId: string;
+  durations: VmDurations;
+  historyUrl: string | null;
+}
+
+export function historyUrl(uiUrl: string | null, namespace: string, ref: VmRef): string | null {
+  if (uiUrl === null) return null;
+  const ns = encodeURIComponent(namespace);
+  return `${uiUrl}/namespaces/${ns}/workflows/${encodeURIComponent(ref.workflowId)}/${encodeURIComponent(ref.runId)}/history`;
+}
+
+export function statusReport(status: VmStatus, ref: VmRef, link: { uiUrl: string | null; namespace: string }): VmStatusReport {
+  return { ...status, ...ref, durations: vmDurations(status), historyUrl: historyUrl(link.uiUrl, link.namespace, ref) };
+}
+
+function phaseText(s: VmStatus): string {
+  if (s.phase === 'placing' && s.queuePosition !== null) return `placing (queued for a boot host, position ${s.queuePosition})`;
+  if (s.phase === 'migrating' && s.migration) return `migrating to ${s.migration.target}: ${s.migration.percent}% (attempt ${s.migration.attempt})`;
+  return s.phase;
+}
+
+export function renderVmStatus(r: VmStatusReport): string {
+  const rows: Array<[string, string]> = [
+    ['VM', `${r.name} (${r.vmId})`],
+    ['phase', phaseText(r)],
+    ['host', r.host ?? '-'],
+    ['boot host', r.bootHost ?? '-'],
+    ['settle host', r.settleHost ?? '-'],
+    ['domain', r.domainName],
+    ['queued', formatMs(r.durations.queuedMs)],
+    ['boot', `${formatMs(r.durations.bootMs)}${r.bootSource ? ` (boot complete from ${r.bootSource})` : ''}`],
+    ['migration', formatMs(r.durations.migrateMs)],
+    ['total', formatMs(r.durations.totalMs)],
+    ['attempts', r.migrationAttempts.map((a) => `${a.host}: ${a.error}`).join('; ') || '-'],
+    ['error', r.error ?? '-'],
+    ...(r.leftovers.length > 0 ? [['left behind', r.leftovers.join('; ')] as [string, string]] : []),
+    ['workflow', `${r.workflowId} (run ${r.runId})`],
+    ['history', r.historyUrl ?? '- (Temporal UI address unknown: --ui-url or BOOTSHIFT_TEMPORAL_UI)'],
+  ];
+  return rows.map(([key, value]) => `${key.padEnd(13)}${value}`).join('\n');
+}
+
+export function summaryTable(statuses: VmStatus[]): string {
+  return renderTable(
+    ['VM', 'PHASE', 'BOOT HOST', 'SETTLE HOST', 'BOOT TIME', 'MIGRATION TIME'],
+    statuses.map((s) => {
+      const d = vmDurations(s);
+      return [s.name, s.phase, s.bootHost ?? '-', s.settleHost ?? '-', formatMs(d.bootMs), formatMs(d.migrateMs)];
+    }),
+  );
+}
+
+export const FINAL_PHASES: readonly VmPhase[] = ['settled', 'unsettled', 'failed', 'decommissioned'];
+export const isFinal = (phase: VmPhase): boolean => FINAL_PHASES.includes(phase);
+
+const BAR_WIDTH = 20;
+
+/** How far along the flow a VM is, for the bar: migration fills the second half as its percent grows. */
+export function progressFraction(s: VmStatus): number {
+  if (s.phase === 'placing') return 0.05;
+  if (s.phase === 'booting') return 0.25;
+  if (s.phase === 'migrating') return 0.5 + 0.5 * ((s.migration?.percent ?? 0) / 100);
+  return s.phase === 'failed' ? 0 : 1;
+}
+
+/** The phase in words with where it happens: the one place both views describe a VM. */
+export function describePhase(s: VmStatus): string {
+  const d = vmDurations(s);
+  switch (s.phase) {
+    case 'placing':
+      return s.queuePosition === null ? 'placing' : `placing (queued, position ${s.queuePosition})`;
+    case 'booting':
+      return `booting on ${s.bootHost ?? '?'}`;
+    case 'migrating':
+      return `migrating ${s.bootHost ?? '?'} -> ${s.migration?.target ?? s.settleHost ?? '?'}`;
+    case 'settled':
+      return `settled on ${s.settleHost ?? '?'} (boot ${formatMs(d.bootMs)}, migration ${formatMs(d.migrateMs)})`;
+    case 'unsettled':
+      return `unsettled, kept on boot host ${s.bootHost ?? '?'}: ${s.error ?? 'no settle host'}`;
+    case 'failed':
+      return `failed: ${s.error ?? 'unknown error'}`;
+    case 'decommissioned':
+      return 'decommissioned';
+  }
+}
+
+/** One line of the TTY frame: name, bar, elapsed, phase (with the migration's percent). `now` is frozen by the caller once the VM is final. */
+export function progressLine(s: VmStatus, now: number, nameWidth: number): string {
+  const filled = Math.round(progressFraction(s) * BAR_WIDTH);
+  const bar = `[${'#'.repeat(filled)}${'-'.repeat(BAR_WIDTH - filled)}]`;
+  const percent = s.phase === 'migrating' ? ` ${Math.round(s.migration?.percent ?? 0)}%` : '';
+  return `${s.name.padEnd(nameWidth)}  ${bar}  ${formatMs(elapsedMs(s, now)).padStart(8)}  ${describePhase(s)}${percent}`;
+}
+
+export function progressFrame(statuses: VmStatus[], now: (s: VmStatus) => number): string {
+  const width = Math.max(...statuses.map((s) => s.name.length), 2);
+  return statuses.map((s) => progressLine(s, now(s), width)).join('\n');
+}
+
+/** Remembers each VM's last phase and turns the next round of statuses into lines for the phases that changed. */
+export class PhaseChangeLog {
+  private readonly seen = new Map<string, VmPhase>();
+
+  lines(statuses: VmStatus[], now: number): string[] {
+    const changed = statuses.filter((s) => this.seen.get(s.vmId) !== s.phase);
+    for (const s of changed) this.seen.set(s.vmId, s.phase);
+    return changed.map((s) => `${formatMs(elapsedMs(s, now)).padStart(8)}  ${s.name}  ${describePhase(s)}`);
+  }
+}

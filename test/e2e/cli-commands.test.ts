@@ -13,8 +13,8 @@ import { isRunning } from '../../devenv/processes';
 import { repoRoot } from '../../devenv/tools';
 import { waitFor } from '../../devenv/wait';
 import type { LedgerSnapshot } from '../../domain';
-import type { VmRow } from '../../cli/vm-query';
-import type { VmStatusReport } from '../../cli/vm-status-view';
+import type { VmRow } from '../../cli/vm/query';
+import type { VmStatusReport } from '../../cli/vm/views';
 import type { ProvisionVmInput } from '../../workflows/types';
 
 jest.setTimeout(300_000);

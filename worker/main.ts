@@ -10,7 +10,7 @@ import { ConfigError, loadConfig, type WorkerConfig } from './config';
 import { tlsConfig, type TemporalConnectionSettings } from './temporal-connection';
 import { createBootshiftWorker } from './create-worker';
 import { createBootSignaller } from './gateway/boot-signaller';
-import { phoneHomeUrl } from './gateway/phone-home-url';
+import { phoneHomeUrl } from './gateway/phone-home';
 import { createGateway } from './gateway/server';
 import { createInventoryFile, readInventoryFile } from './inventory-file';
 import { createLogger, temporalLogger } from './logging';

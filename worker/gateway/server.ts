@@ -5,10 +5,11 @@
 import formbody from '@fastify/formbody';
 import rateLimit from '@fastify/rate-limit';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import { formatIssues } from '../../domain';
 import type { BootCompleteEvent } from '../../workflows/types';
 import type { TokenSigner } from '../tokens';
-import { PHONE_HOME_PREFIX, redactUrl } from './phone-home-url';
-import { readPhoneHome } from './request';
+import { PHONE_HOME_PREFIX, redactUrl } from './phone-home';
+import { readPhoneHome } from './phone-home';
 
 export type SignalOutcome = 'delivered' | 'not_found' | 'closed';
 
@@ -58,7 +59,7 @@ async function phoneHome(opts: GatewayOptions, req: FastifyRequest, reply: Fasti
     req.headers['x-bootshift-token'],
   );
   if (!parsed.success) {
-    const issues = parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`);
+    const issues = formatIssues(parsed.error.issues);
     return void reply.code(400).send({ error: 'malformed phone-home request', issues });
   }
   const { vm, token, instanceId, hostname } = parsed.data;

@@ -1,7 +1,20 @@
-// What a phone-home request must look like, checked before anything else: which VM (a provisionVm workflow id), the
-// token (query, form field or header), and the optional cloud-init fields. Anything else is a 400 and goes nowhere.
+// The phone-home protocol on the gateway's side: the one URL shape guests phone home to (the workflow id is a path
+// segment, percent-encoded since it contains "/", so the gateway knows which VM speaks before it checks the token), and
+// what a request must look like, checked before anything else: which VM, the token (query, form field or header), and
+// the optional cloud-init fields. Anything else is a 400 and goes nowhere.
 import { z } from 'zod';
 import { ID_PATTERN } from '../../domain';
+
+export const PHONE_HOME_PREFIX = '/v1/phone-home/';
+
+export function phoneHomeUrl(publicUrl: string, workflowId: string): string {
+  return `${publicUrl.replace(/\/+$/, '')}${PHONE_HOME_PREFIX}${encodeURIComponent(workflowId)}`;
+}
+
+/** The URL with any token in its query string replaced, for logs. */
+export function redactUrl(url: string): string {
+  return url.replace(/([?&]token=)[^&]*/gi, '$1[redacted]');
+}
 
 const field = z.string().max(255).regex(/^[\x20-\x7e]*$/, { error: 'must be printable ASCII' });
 

@@ -4,7 +4,7 @@ import { Writable } from 'node:stream';
 import pino from 'pino';
 import type { FastifyInstance } from 'fastify';
 import { createGateway, type SignalOutcome } from '../../../worker/gateway/server';
-import { PHONE_HOME_PREFIX } from '../../../worker/gateway/phone-home-url';
+import { PHONE_HOME_PREFIX } from '../../../worker/gateway/phone-home';
 import { createTokenSigner } from '../../../worker/tokens';
 import type { BootCompleteEvent } from '../../../workflows/types';
 

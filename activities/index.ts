@@ -2,9 +2,8 @@
 // benchmarks run the same activities against a simulated hypervisor and the worker runs them against libvirt.
 // The ledger steps are one-liners over the LedgerPort (the ledger is a workflow, and workflows cannot send updates to
 // other workflows); it makes every request idempotent by reservation id, which is what makes them safe to retry.
-import type { CommitMoveInput, ReleaseInput, ReleaseVmInput, ReserveBootInput, ReserveSettleInput } from '../domain';
 import { heartbeating } from './heartbeat';
-import type { FleetRef, LedgerPort, WorkflowOutcome } from './ports';
+import type { LedgerPort, LedgerRequest, WorkflowOutcome } from './ports';
 import { createVmActivities, type VmActivityDeps } from './vm-activities';
 
 export interface ActivityDeps extends VmActivityDeps {
@@ -14,11 +13,11 @@ export interface ActivityDeps extends VmActivityDeps {
 export function createActivities(deps: ActivityDeps) {
   const { ledger, workflows } = deps;
   return {
-    reserveBootSlot: ({ fleet, ...input }: FleetRef & ReserveBootInput) => ledger.reserveBoot(fleet, input),
-    reserveSettleSlot: ({ fleet, ...input }: FleetRef & ReserveSettleInput) => ledger.reserveSettle(fleet, input),
-    commitMove: ({ fleet, ...input }: FleetRef & CommitMoveInput) => ledger.commitMove(fleet, input),
-    releaseSlot: ({ fleet, ...input }: FleetRef & ReleaseInput) => ledger.release(fleet, input),
-    releaseVmSlots: ({ fleet, ...input }: FleetRef & ReleaseVmInput) => ledger.releaseVm(fleet, input),
+    reserveBootSlot: ({ fleet, ...input }: LedgerRequest<'reserveBoot'>) => ledger.reserveBoot(fleet, input),
+    reserveSettleSlot: ({ fleet, ...input }: LedgerRequest<'reserveSettle'>) => ledger.reserveSettle(fleet, input),
+    commitMove: ({ fleet, ...input }: LedgerRequest<'commitMove'>) => ledger.commitMove(fleet, input),
+    releaseSlot: ({ fleet, ...input }: LedgerRequest<'release'>) => ledger.release(fleet, input),
+    releaseVmSlots: ({ fleet, ...input }: LedgerRequest<'releaseVm'>) => ledger.releaseVm(fleet, input),
     ...createVmActivities(deps),
     /**
      * Decommissioning must not race the VM's own provisioning: it cancels a running provisionVm (whose saga then

@@ -3,30 +3,16 @@
 // talk back to workflows. Tests inject fakes; activities never import workflow code or read the environment.
 // Then the activities' own inputs and results: one object in, one object out, plain JSON (workflows import these as
 // types only).
-import type {
-  CommitMoveInput,
-  CommitMoveResult,
-  HostConfig,
-  Inventory,
-  ReleaseInput,
-  ReleaseResult,
-  ReleaseVmInput,
-  ReleaseVmResult,
-  ReserveBootInput,
-  ReserveBootResult,
-  ReserveSettleInput,
-  ReserveSettleResult,
-  VmSpec,
-} from '../domain';
+import type { HostConfig, Inventory, VmLedgerRequests, VmSpec } from '../domain';
 import type { MigrationProgressEvent, ProvisionVmResult } from '../workflows/types';
 
-export interface LedgerPort {
-  reserveBoot(fleet: string, input: ReserveBootInput): Promise<ReserveBootResult>;
-  reserveSettle(fleet: string, input: ReserveSettleInput): Promise<ReserveSettleResult>;
-  commitMove(fleet: string, input: CommitMoveInput): Promise<CommitMoveResult>;
-  release(fleet: string, input: ReleaseInput): Promise<ReleaseResult>;
-  releaseVm(fleet: string, input: ReleaseVmInput): Promise<ReleaseVmResult>;
-}
+/** Each of the ledger's requests, for one fleet. */
+export type LedgerPort = {
+  [K in keyof VmLedgerRequests]: (fleet: string, input: VmLedgerRequests[K][0]) => Promise<VmLedgerRequests[K][1]>;
+};
+
+/** An activity's input for a ledger request: the request, plus the fleet it goes to. */
+export type LedgerRequest<K extends keyof VmLedgerRequests> = FleetRef & VmLedgerRequests[K][0];
 
 export interface InventoryPort {
   /** The current inventory of a fleet (re-read when its file changes). */

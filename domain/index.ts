@@ -71,15 +71,5 @@ export {
   type VmSlots,
 } from './ledger/state';
 export * from './ledger/inputs';
-export {
-  admitQueued,
-  commitMove,
-  createLedger,
-  drainHost,
-  release,
-  releaseVm,
-  reserveBoot,
-  reserveSettle,
-  resyncInventory,
-} from './ledger/transitions';
+export * from './ledger/transitions';
 export { snapshot, type HostSnapshot, type LedgerSnapshot, type QueuedBoot } from './ledger/snapshot';

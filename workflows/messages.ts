@@ -3,23 +3,7 @@
 // returns) so this file needs nothing but the workflow SDK.
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import type { SearchAttributeKey } from '@temporalio/common/lib/search-attributes';
-import type {
-  CommitMoveInput,
-  CommitMoveResult,
-  DrainHostInput,
-  DrainHostResult,
-  Inventory,
-  LedgerSnapshot,
-  ReleaseInput,
-  ReleaseResult,
-  ReleaseVmInput,
-  ReleaseVmResult,
-  ReserveBootInput,
-  ReserveBootResult,
-  ReserveSettleInput,
-  ReserveSettleResult,
-  ResyncResult,
-} from '../domain';
+import type { DrainHostInput, DrainHostResult, Inventory, LedgerSnapshot, ResyncResult, VmLedgerRequests } from '../domain';
 import type { BootCompleteEvent, MigrationProgressEvent, VmStatus, WaitablePhase } from './types';
 
 const keyword = (name: string): SearchAttributeKey<'KEYWORD'> => ({ name, type: 'KEYWORD' });
@@ -34,11 +18,12 @@ export const settleHostKey = keyword('SettleHost');
 export const searchAttributeKeys = [vmNameKey, vmPhaseKey, vmHostKey, bootHostKey, settleHostKey] as const;
 
 // fleetLedger
-export const reserveBootUpdate = defineUpdate<ReserveBootResult, [ReserveBootInput]>('reserveBoot');
-export const reserveSettleUpdate = defineUpdate<ReserveSettleResult, [ReserveSettleInput]>('reserveSettle');
-export const commitMoveUpdate = defineUpdate<CommitMoveResult, [CommitMoveInput]>('commitMove');
-export const releaseUpdate = defineUpdate<ReleaseResult, [ReleaseInput]>('release');
-export const releaseVmUpdate = defineUpdate<ReleaseVmResult, [ReleaseVmInput]>('releaseVm');
+const vmRequest = <K extends keyof VmLedgerRequests>(name: K) => defineUpdate<VmLedgerRequests[K][1], [VmLedgerRequests[K][0]]>(name);
+export const reserveBootUpdate = vmRequest('reserveBoot');
+export const reserveSettleUpdate = vmRequest('reserveSettle');
+export const commitMoveUpdate = vmRequest('commitMove');
+export const releaseUpdate = vmRequest('release');
+export const releaseVmUpdate = vmRequest('releaseVm');
 export const drainHostUpdate = defineUpdate<DrainHostResult, [DrainHostInput]>('drainHost');
 export const resyncInventoryUpdate = defineUpdate<ResyncResult, [Inventory]>('resyncInventory');
 export const getLedgerSnapshotQuery = defineQuery<LedgerSnapshot>('getLedgerSnapshot');

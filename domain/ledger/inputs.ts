@@ -5,6 +5,7 @@ import { ValidationError, parseOrThrow, rule } from '../validation';
 import { idSchema, nameSchema } from '../names';
 import { memoryMiBSchema, vcpusSchema } from '../vm-spec';
 import { parseInventory, type Inventory } from '../inventory';
+import type { CommitMoveResult, ReleaseResult, ReleaseVmResult, ReserveBootResult, ReserveSettleResult } from './state';
 
 const request = <T extends z.core.$ZodLooseShape>(shape: T) =>
   z.strictObject(shape, { error: rule('must be an object') });
@@ -39,6 +40,18 @@ export type CommitMoveInput = z.output<typeof commitMoveInputSchema>;
 export type ReleaseInput = z.output<typeof releaseInputSchema>;
 export type ReleaseVmInput = z.output<typeof releaseVmInputSchema>;
 export type DrainHostInput = z.output<typeof drainHostInputSchema>;
+
+/**
+ * The ledger's contract with VMs: each request, its input and its result. The ledger workflow's updates and the
+ * activities' ledger port are both derived from this one list.
+ */
+export interface VmLedgerRequests {
+  reserveBoot: [ReserveBootInput, ReserveBootResult];
+  reserveSettle: [ReserveSettleInput, ReserveSettleResult];
+  commitMove: [CommitMoveInput, CommitMoveResult];
+  release: [ReleaseInput, ReleaseResult];
+  releaseVm: [ReleaseVmInput, ReleaseVmResult];
+}
 
 export class LedgerInputError extends ValidationError {}
 

@@ -1,6 +1,8 @@
-// The Hypervisor port: the only way bootshift's activities touch VMs. Two adapters implement it: libvirt (real hosts,
-// through virsh) and a simulated one (in memory, for unit tests and benchmarks), so workflows and activities are
-// tested against the same contract the real hosts honour.
+// The Hypervisor port: the only way bootshift's activities touch VMs and their storage. Two adapters implement it:
+// libvirt (real hosts, through virsh and libvirt's storage API, so a remote qemu+ssh host works like a local one) and
+// a simulated one (in memory, for unit tests and benchmarks), so workflows and activities are tested against the same
+// contract the real hosts honour. It is deliberately low level (pools, volumes, domains, one migration); what a VM
+// needs of them, in which order, is the activities' business.
 import { ApplicationFailure } from '@temporalio/common';
 
 /** A host as the hypervisor needs it: how to reach it, and where live migration streams should go. */
@@ -20,18 +22,49 @@ export interface DomainSpec {
   memoryMiB: number;
   image:
     | { kind: 'kernel'; kernel: string; initrd: string; cmdline: string }
-    | { kind: 'disk'; disk: string; format: 'qcow2' | 'raw'; cloudInit?: CloudInitSeed };
+    /** `disk`: the VM's own qcow2 volume (a file in the host's pool); `seed`: a NoCloud ISO, attached as a cdrom. */
+    | { kind: 'disk'; disk: string; seed?: string };
+  /** A virtio-serial channel for the QEMU guest agent. */
+  guestAgent?: boolean;
   /** Serial console to this file, appended to, so it survives live migration. */
   consoleLog?: string;
   /** Free-form metadata kept in the domain XML (e.g. the workflow id), for humans and for the invariant checker. */
   metadata?: Record<string, string>;
 }
 
-/** NoCloud seed for real images: user-data carries cloud-init's phone_home section. */
+/** The two files of a NoCloud seed: user-data (with bootshift's phone_home section) and meta-data. */
 export interface CloudInitSeed {
   userData: string;
   metaData: string;
 }
+
+/** A host's storage pool for bootshift's volumes; `path` is where its files live on that host. */
+export interface PoolRef {
+  name: string;
+  path: string;
+}
+
+export interface VolumeSpec {
+  name: string;
+  capacityBytes: number;
+  format: 'qcow2' | 'raw';
+  /** A volume of the same pool this one is a copy-on-write layer over (qcow2 only). */
+  backingVolume?: string;
+}
+
+export interface VolumeInfo {
+  name: string;
+  path: string;
+  format: string;
+  /** Virtual size. */
+  capacityBytes: number;
+  /** Size of the file: what an upload fills, so a volume smaller than its source was cut short. */
+  physicalBytes: number;
+  backingVolume?: string;
+}
+
+/** The cdrom a NoCloud seed is attached as: ejected without the guest's cooperation, unlike a hot-unplugged disk. */
+export const SEED_DEVICE = 'hdc';
 
 /** `virsh domstate --reason` style: e.g. { state: 'running', reason: 'migrated' }. */
 export interface DomainState {
@@ -48,10 +81,13 @@ export interface ListedDomain {
 }
 
 export interface MigrationProgress {
-  /** 0..100, from the libvirt job info (memory processed / total). */
+  /** 0..100 of everything the job moves: the disk copy (when there is one) first, then memory. */
   percent: number;
   dataProcessedMiB?: number;
   dataRemainingMiB?: number;
+  /** The disk part alone, when the job copies storage. */
+  diskProcessedMiB?: number;
+  diskTotalMiB?: number;
   elapsedMs: number;
 }
 
@@ -63,6 +99,11 @@ export interface MigrateRequest {
   onProgress?: (progress: MigrationProgress) => void;
   /** Aborting cancels the libvirt migration job (`virsh domjobabort`); the domain stays on `from`. */
   signal?: AbortSignal;
+  /**
+   * Copy the VM's disk (vda) too, for hosts that share no storage: only its top layer moves (`--copy-storage-inc`),
+   * into a fresh volume of the same size the caller created on `to`, over the same base.
+   */
+  copyStorage?: boolean;
 }
 
 export interface Hypervisor {
@@ -77,6 +118,22 @@ export interface Hypervisor {
   /** Every domain defined on the host, with its size, for inventory checks and the invariant checker. */
   listDomains(host: HostRef): Promise<ListedDomain[]>;
   hostFacts(host: HostRef): Promise<{ cpus: number; memoryMiB: number }>;
+
+  /** Idempotent: the pool exists, is active and autostarts; returns the path its volumes live under. */
+  ensurePool(host: HostRef, pool: PoolRef): Promise<{ path: string }>;
+  /** null when the pool has no such volume. */
+  volumeInfo(host: HostRef, pool: PoolRef, name: string): Promise<VolumeInfo | null>;
+  listVolumes(host: HostRef, pool: PoolRef): Promise<string[]>;
+  /** Created 0600; a volume of that name already there is a VolumeConflict. */
+  createVolume(host: HostRef, pool: PoolRef, spec: VolumeSpec): Promise<void>;
+  deleteVolume(host: HostRef, pool: PoolRef, name: string): Promise<{ existed: boolean }>;
+  /** Streams a file the worker can read into an existing volume (through libvirtd, so remote hosts work too). */
+  uploadVolume(host: HostRef, pool: PoolRef, name: string, file: string): Promise<void>;
+  downloadVolume(host: HostRef, pool: PoolRef, name: string, file: string): Promise<void>;
+  /** Ejects a cdrom's media, live and in the persistent definition; false when it held none already. */
+  ejectMedia(host: HostRef, domain: string, device: string): Promise<{ ejected: boolean }>;
+  /** One QEMU guest agent command (`{ execute, arguments }`); its `return` value. Fails while no agent answers. */
+  agentCommand(host: HostRef, domain: string, command: { execute: string; arguments?: Record<string, unknown> }): Promise<unknown>;
 }
 
 /**

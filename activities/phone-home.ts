@@ -2,42 +2,27 @@
 // the boot gateway with its token. Cloud images get a `phone_home` section merged into the user's own cloud-config
 // (cloud-init posts instance_id and hostname to the URL); kernel images (the lab's busybox guest, or any initramfs
 // that reads /proc/cmdline) get the URL, token and id on the kernel command line.
-import { ApplicationFailure } from '@temporalio/common';
 import { parse, stringify } from 'yaml';
 import { z } from 'zod';
-import { Failure } from '../domain';
 import type { CloudInitSeed } from './hypervisor';
 
 export interface CloudInitRequest {
   vmId: string;
   hostname: string;
+  /** Already checked by the VM spec's schema (domain/vm-spec.ts): a #cloud-config mapping without phone_home. */
   userData?: string;
-  /** Carries the token in its query string: cloud-init's phone_home posts a fixed set of fields. */
-  phoneHomeUrl: string;
+  /** Carries the token in its query string: cloud-init's phone_home posts a fixed set of fields. Omitted for VMs
+   * whose boot-complete comes from the guest agent. */
+  phoneHomeUrl?: string;
 }
 
 export function cloudInitSeed(req: CloudInitRequest): CloudInitSeed {
-  const user = req.userData?.trim() ? userConfig(req.userData) : {};
-  const config = { ...user, phone_home: { url: req.phoneHomeUrl, post: ['instance_id', 'hostname'], tries: 30 } };
+  const user = (req.userData ? parse(req.userData) : null) as Record<string, unknown> | null;
+  const phoneHome = req.phoneHomeUrl ? { phone_home: { url: req.phoneHomeUrl, post: ['instance_id', 'hostname'], tries: 30 } } : {};
   return {
-    userData: `#cloud-config\n${stringify(config)}`,
+    userData: `#cloud-config\n${stringify({ ...user, ...phoneHome })}`,
     metaData: stringify({ 'instance-id': req.vmId, 'local-hostname': req.hostname }),
   };
-}
-
-function userConfig(userData: string): Record<string, unknown> {
-  if (!userData.startsWith('#cloud-config')) {
-    throw ApplicationFailure.nonRetryable(
-      'image.userData: must be a #cloud-config document (bootshift adds its phone_home section to it)',
-      Failure.InvalidVmSpec,
-    );
-  }
-  const parsed: unknown = parse(userData);
-  if (parsed === null || parsed === undefined) return {};
-  if (typeof parsed !== 'object' || Array.isArray(parsed)) {
-    throw ApplicationFailure.nonRetryable('image.userData: must be a YAML mapping', Failure.InvalidVmSpec);
-  }
-  return parsed as Record<string, unknown>;
 }
 
 // Kernel parameters: the kernel splits the line on spaces and a minimal guest puts the values, unencoded, into a

@@ -3,8 +3,8 @@
 // talk back to workflows. Tests inject fakes; activities never import workflow code or read the environment.
 // Then the activities' own inputs and results: one object in, one object out, plain JSON (workflows import these as
 // types only).
-import type { HostConfig, Inventory, VmLedgerRequests, VmSpec } from '../domain';
-import type { MigrationProgressEvent, ProvisionVmResult } from '../workflows/types';
+import type { HostConfig, Inventory, VmLedgerRequests, VmSpec, VmSpecInput } from '../domain';
+import type { BootCompleteEvent, MigrationProgressEvent, ProvisionVmResult } from '../workflows/types';
 
 /** Each of the ledger's requests, for one fleet. */
 export type LedgerPort = {
@@ -31,8 +31,13 @@ export type WorkflowOutcome =
   | { status: 'completed'; result: ProvisionVmResult }
   | { status: 'failed' | 'cancelled' | 'terminated' | 'timed_out' | 'not_found'; error?: string };
 
+/** What became of a signal to a VM's workflow: delivered, or no running provisionVm of that id. */
+export type SignalOutcome = 'delivered' | 'not_found' | 'closed';
+
 export interface WorkflowPort {
   signalMigrationProgress(workflowId: string, event: MigrationProgressEvent): Promise<void>;
+  /** The same boot-complete signal the gateway sends; only a running provisionVm is signalled. */
+  signalBootComplete(workflowId: string, event: BootCompleteEvent): Promise<SignalOutcome>;
   /** Cancels the workflow when asked and it is still running, then waits for it to close. */
   awaitOutcome(workflowId: string, options: { cancel: boolean; onWait?: () => void }): Promise<WorkflowOutcome>;
 }
@@ -50,6 +55,27 @@ export interface DefineAndStartVmInput extends FleetRef {
   spec: VmSpec;
 }
 
+/** A VM spec as the worker judges it against its fleet (imageDirs, base images, sizes), before anything is reserved. */
+export interface CheckVmInput {
+  spec: VmSpecInput;
+}
+
+export interface CheckVmResult {
+  /** The cloud image's base, as it will be used: its pool volume and virtual size. */
+  base?: { volume: string; capacityBytes: number };
+}
+
+export interface DetachSeedInput extends FleetRef {
+  host: string;
+  domainName: string;
+}
+
+export interface AwaitGuestAgentInput extends FleetRef {
+  host: string;
+  domainName: string;
+  workflowId: string;
+}
+
 export interface MigrateVmInput extends FleetRef {
   workflowId: string;
   domainName: string;
@@ -63,6 +89,12 @@ export interface DestroyVmInput extends FleetRef {
   domainName: string;
 }
 
+export interface DestroyVmResult {
+  existed: boolean;
+  /** The VM's volumes deleted on that host. */
+  volumes: string[];
+}
+
 export interface LocateVmInput extends FleetRef {
   domainName: string;
   /** Hosts to look on; omitted means every host of the fleet's inventory. */
@@ -71,6 +103,8 @@ export interface LocateVmInput extends FleetRef {
 
 export interface LocateVmResult {
   found: Array<{ host: string; state: string; reason?: string }>;
+  /** The VM's own volumes (disk, seed), wherever they are, with or without a domain beside them. */
+  volumes: Array<{ host: string; name: string }>;
   /** Hosts that could not be asked (daemon down, network cut): the VM may or may not be there. */
   unreachable: string[];
 }

@@ -1,6 +1,9 @@
 // A fake Hypervisor, in memory: workflow tests, the worker's test harness and benchmarks (1,000 VMs) run against it
-// instead of libvirt. It keeps the libvirt adapter's contract (same input checks, idempotency and error types) and
-// adds knobs real hosts lack: boot and migration durations on an injectable clock, and injected failures.
+// instead of libvirt. It keeps the libvirt adapter's contract (same input checks, idempotency and error types, and
+// libvirt's storage rules as measured: no volume created twice, an incremental disk copy only into a pre-created
+// volume of the same size over a base the target has) and adds knobs real hosts lack: boot and migration durations
+// on an injectable clock, and injected failures.
+import { closeSync, openSync, truncateSync, writeFileSync, writeSync } from 'node:fs';
 import { setTimeout as delay } from 'node:timers/promises';
 import { Failure } from '../domain';
 import {
@@ -11,8 +14,12 @@ import {
   type Hypervisor,
   type MigrateRequest,
   type MigrationProgress,
+  type PoolRef,
+  type VolumeInfo,
+  type VolumeSpec,
 } from './hypervisor';
-import { checkDomainName, checkDomainSpec, checkHost } from './libvirt/validate';
+import { readImageFacts } from './images';
+import { checkDomainName, checkDomainSpec, checkHost, checkPool, checkVolumeName } from './libvirt/validate';
 
 export interface SimulatedClock {
   now(): number;
@@ -55,9 +62,12 @@ export interface SimulatedDomain {
   startedAt?: number;
   /** When the current run's boot completes (startedAt + boot duration). */
   bootedAt?: number;
+  /** Device -> volume path (null: an empty cdrom). */
+  disks?: Record<string, string | null>;
+  guestAgent?: boolean;
 }
 
-export type SimulatedSnapshot = Record<string, { uri: string; domains: SimulatedDomain[] }>;
+export type SimulatedSnapshot = Record<string, { uri: string; domains: SimulatedDomain[]; volumes?: VolumeInfo[] }>;
 
 export interface SimulatedHypervisor extends Hypervisor {
   /** The next `n` migrations to host `toHostName` fail (transient MigrationFailed) half way through. */
@@ -82,6 +92,8 @@ interface Host {
   cpus: number;
   memoryMiB: number;
   domains: Map<string, DomainRecord>;
+  /** By path: one pool per host in practice, and a domain names its disks by path. */
+  volumes: Map<string, VolumeInfo>;
 }
 
 interface DomainRecord extends SimulatedDomain {
@@ -93,10 +105,12 @@ interface DomainRecord extends SimulatedDomain {
 type Options = SimulatedHypervisorOptions & { clock: SimulatedClock };
 
 function view(record: DomainRecord): SimulatedDomain {
-  const { name, uuid, vcpus, memoryMiB, state, metadata, startedAt, bootedAt } = record;
-  const copy = { name, uuid, vcpus, memoryMiB, state: { ...state }, startedAt, bootedAt };
+  const { name, uuid, vcpus, memoryMiB, state, metadata, startedAt, bootedAt, disks, guestAgent } = record;
+  const copy = { name, uuid, vcpus, memoryMiB, state: { ...state }, startedAt, bootedAt, ...(disks && { disks: { ...disks } }), ...(guestAgent && { guestAgent }) };
   return metadata ? { ...copy, metadata: { ...metadata } } : copy;
 }
+
+const volumePath = (pool: PoolRef, name: string) => `${pool.path.replace(/\/+$/, '')}/${name}`;
 
 // As in the libvirt adapter, a failing progress listener must not fail the migration it watches.
 function report(request: MigrateRequest, progress: MigrationProgress): void {
@@ -118,7 +132,7 @@ class Simulation implements SimulatedHypervisor {
   constructor(private readonly opts: Options) {
     for (const host of opts.hosts) {
       const ref = checkHost({ name: host.name, uri: host.uri });
-      this.hosts.set(host.uri, { ref, cpus: host.cpus ?? 2, memoryMiB: host.memoryMiB ?? 4096, domains: new Map() });
+      this.hosts.set(host.uri, { ref, cpus: host.cpus ?? 2, memoryMiB: host.memoryMiB ?? 4096, domains: new Map(), volumes: new Map() });
     }
   }
 
@@ -134,10 +148,17 @@ class Simulation implements SimulatedHypervisor {
     }
     const created = !record;
     if (!record) {
-      const { name, vcpus, memoryMiB, metadata } = spec;
+      const { name, vcpus, memoryMiB, metadata, image } = spec;
+      const disks = image.kind === 'disk' ? { vda: image.disk, ...(image.seed && { hdc: image.seed }) } : undefined;
+      // As libvirt's define --validate: every disk's file must be there.
+      for (const file of Object.values(disks ?? {})) {
+        if (!host.volumes.has(file)) throw error(`Cannot access storage file '${file}': No such file or directory`, Failure.DomainRejected, true);
+      }
       const state: DomainState = { state: 'shut off' };
       record = { name, uuid: spec.uuid.toLowerCase(), vcpus, memoryMiB, state, host, run: 0, migrating: false };
       if (metadata) record.metadata = { ...metadata };
+      if (disks) record.disks = disks;
+      if (spec.guestAgent) record.guestAgent = true;
       host.domains.set(name, record);
     }
     if (record.state.state === 'shut off') this.start(record);
@@ -164,6 +185,7 @@ class Simulation implements SimulatedHypervisor {
       const message = `Timed out during operation: cannot acquire state change lock (${request.domain})`;
       throw error(message, Failure.HypervisorUnavailable, false);
     }
+    this.checkStorageFor(record, from, to, request.copyStorage === true);
     record.migrating = true;
     try {
       await this.transfer(record, to, request, started);
@@ -198,6 +220,91 @@ class Simulation implements SimulatedHypervisor {
     return { cpus: host.cpus, memoryMiB: host.memoryMiB };
   }
 
+  async ensurePool(hostRef: HostRef, pool: PoolRef): Promise<{ path: string }> {
+    this.enter({ op: 'ensurePool', host: hostRef });
+    return { path: checkPool(pool).path };
+  }
+
+  async volumeInfo(hostRef: HostRef, pool: PoolRef, name: string): Promise<VolumeInfo | null> {
+    const host = this.enter({ op: 'volumeInfo', host: hostRef });
+    const volume = host.volumes.get(volumePath(pool, checkVolumeName(name)));
+    return volume ? { ...volume } : null;
+  }
+
+  async listVolumes(hostRef: HostRef, pool: PoolRef): Promise<string[]> {
+    const host = this.enter({ op: 'listVolumes', host: hostRef });
+    const prefix = volumePath(pool, '');
+    return [...host.volumes.values()].filter((v) => v.path.startsWith(prefix)).map((v) => v.name).sort();
+  }
+
+  async createVolume(hostRef: HostRef, pool: PoolRef, spec: VolumeSpec): Promise<void> {
+    const host = this.enter({ op: 'createVolume', host: hostRef });
+    const path = volumePath(pool, checkVolumeName(spec.name));
+    if (host.volumes.has(path)) throw error(`volume ${spec.name} already exists in pool ${pool.name} on ${host.ref.name}`, Failure.VolumeConflict, true);
+    if (spec.backingVolume !== undefined && !host.volumes.has(volumePath(pool, spec.backingVolume))) {
+      throw error(`inaccessible backing store volume ${volumePath(pool, spec.backingVolume)}`, Failure.DomainRejected, true);
+    }
+    // A fresh qcow2 file is a header; a fresh raw one is empty.
+    const physicalBytes = spec.format === 'qcow2' ? 196_616 : 0;
+    const backing = spec.backingVolume !== undefined ? { backingVolume: spec.backingVolume } : {};
+    host.volumes.set(path, { name: spec.name, path, format: spec.format, capacityBytes: spec.capacityBytes, physicalBytes, ...backing });
+  }
+
+  async deleteVolume(hostRef: HostRef, pool: PoolRef, name: string): Promise<{ existed: boolean }> {
+    const host = this.enter({ op: 'deleteVolume', host: hostRef });
+    return { existed: host.volumes.delete(volumePath(pool, checkVolumeName(name))) };
+  }
+
+  async uploadVolume(hostRef: HostRef, pool: PoolRef, name: string, file: string): Promise<void> {
+    const host = this.enter({ op: 'uploadVolume', host: hostRef });
+    const volume = host.volumes.get(volumePath(pool, checkVolumeName(name)));
+    if (!volume) throw error(`Storage volume not found: no storage vol with matching name '${name}'`, Failure.DomainNotFound, true);
+    // As a dir pool does: the format and size are probed from what was written.
+    Object.assign(volume, readImageFacts(file));
+  }
+
+  async downloadVolume(hostRef: HostRef, pool: PoolRef, name: string, file: string): Promise<void> {
+    const host = this.enter({ op: 'downloadVolume', host: hostRef });
+    const volume = host.volumes.get(volumePath(pool, checkVolumeName(name)));
+    if (!volume) throw error(`Storage volume not found: no storage vol with matching name '${name}'`, Failure.DomainNotFound, true);
+    // A sparse file of the volume's size stands in for its bytes (a qcow2 header first, so it probes alike).
+    writeFileSync(file, '', { mode: 0o600 });
+    truncateSync(file, volume.physicalBytes);
+    if (volume.format === 'qcow2') {
+      const header = Buffer.alloc(32);
+      header.writeUInt32BE(0x514649fb, 0);
+      header.writeBigUInt64BE(BigInt(volume.capacityBytes), 24);
+      const fd = openSync(file, 'r+');
+      try {
+        writeSync(fd, header, 0, 32, 0);
+      } finally {
+        closeSync(fd);
+      }
+    }
+  }
+
+  async ejectMedia(hostRef: HostRef, domain: string, device: string): Promise<{ ejected: boolean }> {
+    const record = this.enter({ op: 'ejectMedia', host: hostRef, domain }).domains.get(domain);
+    if (!record) throw error(`Domain not found: no domain with matching name '${domain}'`, Failure.DomainNotFound, true);
+    if (!record.disks || !Object.hasOwn(record.disks, device)) throw error(`${domain} has no device ${device}`, Failure.DomainRejected, true);
+    if (record.disks[device] === null) return { ejected: false };
+    record.disks[device] = null;
+    return { ejected: true };
+  }
+
+  async agentCommand(hostRef: HostRef, domain: string, command: { execute: string; arguments?: Record<string, unknown> }): Promise<unknown> {
+    const record = this.enter({ op: 'agentCommand', host: hostRef, domain }).domains.get(domain);
+    if (!record) throw error(`Domain not found: no domain with matching name '${domain}'`, Failure.DomainNotFound, true);
+    const up = record.guestAgent && record.state.state === 'running' && this.opts.clock.now() >= (record.bootedAt ?? Infinity);
+    if (!up) throw error('Guest agent is not responding: QEMU guest agent is not connected', Failure.HypervisorUnavailable, false);
+    // A guest whose boot is complete: the agent answers, and `cloud-init status` says done.
+    if (command.execute === 'guest-exec') return { pid: 1 };
+    if (command.execute === 'guest-exec-status') {
+      return { exited: true, exitcode: 0, 'out-data': Buffer.from(JSON.stringify({ status: 'done' })).toString('base64') };
+    }
+    return {};
+  }
+
   failNextMigrations(toHostName: string, n: number, failure?: Error): void {
     const list = this.migrationFailures.get(toHostName) ?? [];
     const injected = () => error(`injected migration failure to ${toHostName}`, Failure.MigrationFailed, false);
@@ -226,7 +333,8 @@ class Simulation implements SimulatedHypervisor {
   snapshot(): SimulatedSnapshot {
     const hosts: SimulatedSnapshot = {};
     for (const host of this.hosts.values()) {
-      hosts[host.ref.name] = { uri: host.ref.uri, domains: [...host.domains.values()].map(view) };
+      const volumes = [...host.volumes.values()].map((v) => ({ ...v }));
+      hosts[host.ref.name] = { uri: host.ref.uri, domains: [...host.domains.values()].map(view), volumes };
     }
     return hosts;
   }
@@ -235,6 +343,7 @@ class Simulation implements SimulatedHypervisor {
     for (const [name, saved] of Object.entries(snapshot)) {
       const host = this.hosts.get(saved.uri);
       if (!host || host.ref.name !== name) continue;
+      for (const volume of saved.volumes ?? []) host.volumes.set(volume.path, { ...volume });
       for (const domain of saved.domains) {
         const record: DomainRecord = { ...domain, state: { ...domain.state }, host, run: 1, migrating: false };
         host.domains.set(domain.name, record);
@@ -261,6 +370,25 @@ class Simulation implements SimulatedHypervisor {
     return host;
   }
 
+  /** libvirt's rules, as measured: shared storage needs the disks on the target already; a copy needs them pre-made. */
+  private checkStorageFor(record: DomainRecord, from: Host, to: Host, copy: boolean): void {
+    for (const [device, file] of Object.entries(record.disks ?? {})) {
+      if (file === null) continue;
+      const target = to.volumes.get(file);
+      const fail = (why: string) => {
+        throw error(`cannot live-migrate ${record.name} to ${to.ref.name}: ${why}`, Failure.MigrationFailed, true);
+      };
+      if (copy && device !== 'vda') fail(`Cannot access storage file '${file}': No such file or directory`);
+      if (!copy && !target) fail(`Cannot access storage file '${file}': No such file or directory`);
+      if (!copy) continue;
+      if (!target) fail('Operation not supported: pre-creation of storage targets for incremental storage migration is not supported');
+      const source = from.volumes.get(file);
+      if (source && target!.capacityBytes !== source.capacityBytes) fail('migration of disk vda failed: Source and target image have different sizes');
+      const base = source?.backingVolume;
+      if (base && ![...to.volumes.values()].some((v) => v.name === base)) fail(`Cannot access backing file of storage file '${file}'`);
+    }
+  }
+
   private start(record: DomainRecord): void {
     const { clock, bootDurationMs = 0 } = this.opts;
     record.run += 1;
@@ -272,7 +400,8 @@ class Simulation implements SimulatedHypervisor {
 
   private phoneHomeAt(record: DomainRecord, at: number): void {
     const { clock, onBooted } = this.opts;
-    if (!onBooted) return;
+    // A guest told to report through its agent has no phone_home to run.
+    if (!onBooted || record.guestAgent) return;
     const run = record.run;
     // The guest phones home from wherever it runs by then, unless this run of it ended first.
     void clock.sleep(Math.max(0, at - clock.now())).then(() => {
@@ -300,6 +429,13 @@ class Simulation implements SimulatedHypervisor {
       report(request, { percent, dataRemainingMiB, elapsedMs: clock.now() - started });
     }
     if (failure) throw failure;
+    const disk = record.disks?.vda;
+    if (request.copyStorage && disk) {
+      // The top layer's bytes now fill the target's pre-created volume; the source's stays until someone deletes it.
+      const source = record.host.volumes.get(disk);
+      const target = to.volumes.get(disk);
+      if (source && target) target.physicalBytes = source.physicalBytes;
+    }
     record.host.domains.delete(record.name);
     record.host = to;
     record.state = { state: 'running', reason: 'migrated' };

@@ -1,120 +1,319 @@
-// Side effects on VMs, behind the Hypervisor port: define+start on the boot host, live-migrate, destroy, locate.
-// Each is idempotent so Temporal can retry it after a crash, and each names its hosts by inventory name only; the
-// URIs come from the inventory here, never from workflow history.
+// Side effects on VMs, behind the Hypervisor port: check a spec against the fleet, define+start on the boot host
+// (with its disk and seed for a cloud image), eject the seed once booted, wait for the guest agent, live-migrate
+// (copying the disk's top layer between hosts that share no storage), destroy, locate. Each is idempotent so Temporal
+// can retry it after a crash, and each names its hosts by inventory name only; the URIs come from the inventory here,
+// never from workflow history.
 import path from 'node:path';
+import { setTimeout as delay } from 'node:timers/promises';
 import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
-import { Failure } from '../domain';
+import { Failure, VmSpecError, parseVmSpec, seedVolumeOf, type HostConfig, type Inventory, type VmSpec } from '../domain';
 import { heartbeating } from './heartbeat';
-import { classified, type DomainSpec, type HostRef, type Hypervisor } from './hypervisor';
+import { SEED_DEVICE, classified, type DomainSpec, type HostRef, type Hypervisor, type MigrationProgress } from './hypervisor';
+import { createImageCatalog, invalidVmSpec, pathsOutsideImageDirs, type ImageCatalog, type SpecIssue } from './images';
 import { cloudInitSeed, guestCmdline } from './phone-home';
 import type {
+  AwaitGuestAgentInput,
   BootCallback,
+  CheckVmInput,
+  CheckVmResult,
   DefineAndStartVmInput,
   DestroyVmInput,
+  DestroyVmResult,
+  DetachSeedInput,
   InventoryPort,
   LocateVmInput,
   LocateVmResult,
   MigrateVmInput,
   WorkflowPort,
 } from './ports';
+import { createVmStorage } from './vm-storage';
 
 export interface VmActivityDeps {
   hypervisor: Hypervisor;
   inventory: InventoryPort;
   bootCallback: BootCallback;
   workflows: WorkflowPort;
+  /** Finds base images in the fleet's imageDirs (default: a catalog of this process). */
+  images?: ImageCatalog;
   /** Serial consoles are written here (one file per domain) when set. */
   consoleDir?: string;
   /** Minimum time between two migration progress signals to a workflow. */
   progressIntervalMs?: number;
+  /** How often the guest agent is asked whether the boot is complete (default 2 s). */
+  agentPollMs?: number;
 }
 
+const GiB = 1024 ** 3;
+
 export function createVmActivities(deps: VmActivityDeps) {
-  const hostRef = async (fleet: string, name: string): Promise<HostRef> => {
-    const host = await deps.inventory.host(fleet, name);
-    return { name: host.name, uri: host.uri, migrationAddress: host.migrationAddress, domainType: host.domainType };
-  };
+  const hv = deps.hypervisor;
+  const images = deps.images ?? createImageCatalog();
+  const storage = createVmStorage({ hypervisor: hv, images });
+  const refOf = (host: HostConfig): HostRef => ({ name: host.name, uri: host.uri, migrationAddress: host.migrationAddress, domainType: host.domainType });
+  const hostRef = async (fleet: string, name: string): Promise<HostRef> => refOf(await deps.inventory.host(fleet, name));
+  /** The pool as the inventory names it, for operations that must not create it (deleting, looking). */
+  const poolOf = (inventory: Inventory) => ({ ...inventory.storagePool });
 
   return {
+    /**
+     * The checks only the worker can make (they need the fleet's inventory and hosts), run before anything is reserved
+     * and by `pulumi preview`: kernel and initrd inside the imageDirs, a base image to be found, a disk at least as large
+     * as the base. Every problem is reported at once, by field.
+     */
+    async checkVm(input: CheckVmInput): Promise<CheckVmResult> {
+      const spec = parsedSpec(input.spec);
+      const inventory = await deps.inventory.load(spec.fleet).catch((err: unknown) => {
+        if (err instanceof ApplicationFailure && err.type === Failure.UnknownFleet) throw invalidVmSpec([{ path: 'fleet', rule: err.message }]);
+        throw err;
+      });
+      if (spec.image.kind === 'kernel') {
+        const issues = pathsOutsideImageDirs(inventory, { 'image.kernel': spec.image.kernel, 'image.initrd': spec.image.initrd });
+        if (issues.length > 0) throw invalidVmSpec(issues);
+        return {};
+      }
+      const image = spec.image;
+      const base = await heartbeating(() => images.find(inventory, image.volume));
+      const issues: SpecIssue[] = [];
+      let capacityBytes = base?.capacityBytes;
+      if (!base) {
+        // No file to upload: the base must already be a volume in the pool of every host the VM may use.
+        const missing: string[] = [];
+        for (const host of inventory.hosts) {
+          const info = await hv.volumeInfo(refOf(host), poolOf(inventory), image.volume).catch(() => undefined);
+          if (info === null) missing.push(host.name);
+          else if (info) capacityBytes = info.capacityBytes;
+        }
+        if (missing.length > 0) {
+          const dirs = inventory.imageDirs.join(', ') || 'none listed';
+          issues.push({
+            path: 'image.volume',
+            rule: `no file "${image.volume}" in the fleet's imageDirs (${dirs}) to upload, and hosts ${missing.join(', ')} have no such volume in pool ${inventory.storagePool.name}`,
+          });
+        }
+      }
+      if (capacityBytes !== undefined && image.diskGiB * GiB < capacityBytes) {
+        issues.push({ path: 'image.diskGiB', rule: `must be at least ${Math.ceil(capacityBytes / GiB)} (the base image's virtual size is ${(capacityBytes / GiB).toFixed(2)} GiB)` });
+      }
+      if (issues.length > 0) throw invalidVmSpec(issues);
+      return capacityBytes === undefined ? {} : { base: { volume: base?.volume ?? image.volume, capacityBytes } };
+    },
+
     async defineAndStartVm(input: DefineAndStartVmInput): Promise<{ created: boolean }> {
+      const inventory = await deps.inventory.load(input.fleet);
       const host = await hostRef(input.fleet, input.host);
-      const spec = domainSpec(input, deps);
-      const { created } = await heartbeating(() => classified(() => deps.hypervisor.defineAndStart(host, spec)));
+      const spec = parsedSpec(input.spec);
+      const image = await heartbeating(() => bootImage(input, spec, inventory, host));
+      const domain = domainSpec(input, spec, image, deps);
+      const { created } = await heartbeating(() => classified(() => hv.defineAndStart(host, domain)));
       return { created };
     },
 
-    async migrateVm(input: MigrateVmInput): Promise<{ durationMs: number }> {
-      const [from, to] = await Promise.all([hostRef(input.fleet, input.from), hostRef(input.fleet, input.to)]);
+    /** The seed is not needed once the guest has booted, holds its token and user-data, and must not travel. */
+    async detachSeed(input: DetachSeedInput): Promise<{ ejected: boolean; deleted: boolean }> {
+      const inventory = await deps.inventory.load(input.fleet);
+      const host = await hostRef(input.fleet, input.host);
+      return heartbeating(() =>
+        classified(async () => {
+          const { ejected } = await hv.ejectMedia(host, input.domainName, SEED_DEVICE);
+          const { existed } = await hv.deleteVolume(host, poolOf(inventory), seedVolumeOf(input.domainName));
+          return { ejected, deleted: existed };
+        }),
+      );
+    },
+
+    /**
+     * Boot-complete for guests that cannot reach the gateway: asks the QEMU guest agent until it answers and
+     * `cloud-init status` says the boot is over, then sends the bootComplete signal the gateway would have sent.
+     */
+    async awaitGuestAgent(input: AwaitGuestAgentInput): Promise<{ agentReadyMs: number; cloudInitDoneMs: number; status: string }> {
+      const host = await hostRef(input.fleet, input.host);
+      const started = Date.now();
+      let agentReadyMs: number | undefined;
+      return heartbeating(
+        async () => {
+          for (;;) {
+            const status = await cloudInitStatus(hv, host, input.domainName).catch((err: unknown) => {
+              if (err instanceof ApplicationFailure && err.nonRetryable) throw err;
+              return undefined; // no agent yet: the guest is still booting
+            });
+            if (status !== undefined) agentReadyMs ??= Date.now() - started;
+            if (status === 'done' || status === 'error') {
+              const cloudInitDoneMs = Date.now() - started;
+              await deps.workflows.signalBootComplete(input.workflowId, {
+                source: 'guest-agent',
+                detail: { via: 'guest-agent', host: host.name, cloudInit: status },
+              });
+              return { agentReadyMs: agentReadyMs ?? cloudInitDoneMs, cloudInitDoneMs, status };
+            }
+            await delay(deps.agentPollMs ?? 2000, undefined, { signal: Context.current().cancellationSignal });
+          }
+        },
+        () => ({ agentReadyMs }),
+      );
+    },
+
+    async migrateVm(input: MigrateVmInput): Promise<{ durationMs: number; diskCopiedMiB: number | null }> {
+      const inventory = await deps.inventory.load(input.fleet);
+      const [fromConfig, toConfig] = await Promise.all([deps.inventory.host(input.fleet, input.from), deps.inventory.host(input.fleet, input.to)]);
+      const [from, to] = [refOf(fromConfig), refOf(toConfig)];
       const progress = progressForwarder(deps, input, to.name);
       // The adapter itself finds a move an earlier attempt (on a worker that died) already completed.
       return failoverAfterAttempts(() =>
         heartbeating(
-          () => deps.hypervisor.migrate({ domain: input.domainName, from, to, signal: Context.current().cancellationSignal, onProgress: progress.report }),
+          async () => {
+            const shared = fromConfig.storage === 'shared' && toConfig.storage === 'shared';
+            const sides = shared ? undefined : await Promise.all([storage.pool(from, inventory), storage.pool(to, inventory)]);
+            // Between hosts with their own storage, the target gets the base and a fresh empty disk to copy into (unless
+            // an earlier attempt already moved the VM there, which the adapter then reports as done).
+            const copy =
+              sides !== undefined &&
+              (await hv.domainState(to, input.domainName)) === null &&
+              (await storage.prepareTarget({ host: from, pool: sides[0] }, { host: to, pool: sides[1] }, input.domainName, inventory));
+            try {
+              const { durationMs } = await hv.migrate({
+                domain: input.domainName,
+                from,
+                to,
+                signal: Context.current().cancellationSignal,
+                onProgress: progress.report,
+                copyStorage: copy,
+              });
+              // The VM runs on the target now: the source's copy of its disk is nobody's.
+              if (sides) await storage.deleteOwned(from, sides[0], input.domainName);
+              return { durationMs, diskCopiedMiB: copy ? progress.diskMiB() : null };
+            } catch (err) {
+              // The VM still runs on the source: the target's partial disk goes (if the target can be reached at all).
+              if (copy && sides && (await hv.domainState(to, input.domainName).catch(() => undefined)) === null) {
+                await storage.deleteOwned(to, sides[1], input.domainName).catch(() => undefined);
+              }
+              throw err;
+            }
+          },
           () => ({ percent: progress.percent() }),
         ),
       );
     },
 
-    async destroyVm(input: DestroyVmInput): Promise<{ existed: boolean }> {
+    /** Destroys and undefines the domain on the host, and deletes the VM's own volumes there (disk, seed). */
+    async destroyVm(input: DestroyVmInput): Promise<DestroyVmResult> {
+      const inventory = await deps.inventory.load(input.fleet);
       const host = await hostRef(input.fleet, input.host);
-      return heartbeating(() => classified(() => deps.hypervisor.destroy(host, input.domainName)));
+      return heartbeating(() =>
+        classified(async () => {
+          const { existed } = await hv.destroy(host, input.domainName);
+          const volumes = await storage.deleteOwned(host, poolOf(inventory), input.domainName);
+          return { existed, volumes };
+        }),
+      );
     },
 
-    locateVm: (input: LocateVmInput): Promise<LocateVmResult> => heartbeating(() => locate(deps, hostRef, input)),
+    locateVm: (input: LocateVmInput): Promise<LocateVmResult> =>
+      heartbeating(async () => {
+        const inventory = await deps.inventory.load(input.fleet);
+        return locate(hv, inventory, input, (host) => storage.owned(host, poolOf(inventory), input.domainName));
+      }),
   };
+
+  /** For a cloud image: the base cached on the host, the VM's disk over it, and (first time only) the seed. */
+  async function bootImage(input: DefineAndStartVmInput, spec: VmSpec, inventory: Inventory, host: HostRef): Promise<DomainSpec['image'] | undefined> {
+    if (spec.image.kind !== 'cloud') return undefined;
+    const pool = await storage.pool(host, inventory);
+    const base = await storage.base(inventory, spec.image.volume);
+    await storage.ensureBase(host, pool, base);
+    const disk = await storage.bootDisk(host, pool, { domainName: input.domainName, base: base.volume, diskGiB: spec.image.diskGiB });
+    // A retry finds the domain defined with its seed attached (or ejected already): no new seed then.
+    if ((await hv.domainState(host, input.domainName)) !== null) return { kind: 'disk', disk, seed: path.posix.join(pool.path, seedVolumeOf(input.domainName)) };
+    const phoneHome = spec.bootSignal === 'phone-home';
+    const url = deps.bootCallback.url(input.workflowId);
+    const seed = cloudInitSeed({
+      vmId: input.vmId,
+      hostname: spec.name,
+      ...(spec.image.userData !== undefined && { userData: spec.image.userData }),
+      ...(phoneHome && { phoneHomeUrl: `${url}?token=${encodeURIComponent(deps.bootCallback.token(input.workflowId))}` }),
+    });
+    return { kind: 'disk', disk, seed: await storage.uploadSeed(host, pool, input.domainName, seed) };
+  }
 }
 
-/** Where a domain is, host by host; a host that cannot be asked is listed as unreachable rather than failing. */
+/** Inputs reach activities from workflow history; the spec is checked again here, where it is used. */
+function parsedSpec(raw: unknown): VmSpec {
+  try {
+    return parseVmSpec(raw);
+  } catch (err) {
+    if (err instanceof VmSpecError) throw invalidVmSpec(err.issues.map((line) => ({ path: line.split(':')[0] ?? '', rule: line.slice(line.indexOf(':') + 2) })));
+    throw err;
+  }
+}
+
+/** `cloud-init status` through the guest agent: undefined while it has not finished, else its final status. */
+async function cloudInitStatus(hv: Hypervisor, host: HostRef, domain: string): Promise<string | undefined> {
+  await classified(() => hv.agentCommand(host, domain, { execute: 'guest-ping' }));
+  const exec = (await classified(() =>
+    hv.agentCommand(host, domain, { execute: 'guest-exec', arguments: { path: '/usr/bin/cloud-init', arg: ['status', '--format', 'json'], 'capture-output': true } }),
+  )) as { pid: number };
+  for (let i = 0; i < 20; i += 1) {
+    const status = (await classified(() => hv.agentCommand(host, domain, { execute: 'guest-exec-status', arguments: { pid: exec.pid } }))) as {
+      exited: boolean;
+      'out-data'?: string;
+    };
+    if (status.exited) {
+      const out = Buffer.from(status['out-data'] ?? '', 'base64').toString('utf8');
+      const parsed = JSON.parse(out || '{}') as { status?: string };
+      return parsed.status === 'done' || parsed.status === 'error' ? parsed.status : undefined;
+    }
+    await delay(250);
+  }
+  return undefined;
+}
+
+/** Where a domain and its volumes are, host by host; a host that cannot be asked is listed as unreachable. */
 async function locate(
-  deps: VmActivityDeps,
-  hostRef: (fleet: string, name: string) => Promise<HostRef>,
+  hv: Hypervisor,
+  inventory: Inventory,
   input: LocateVmInput,
+  ownedOn: (host: HostRef) => Promise<string[]>,
 ): Promise<LocateVmResult> {
-  const names = input.hosts ?? (await deps.inventory.load(input.fleet)).hosts.map((h) => h.name);
-  const result: LocateVmResult = { found: [], unreachable: [] };
+  const names = input.hosts ?? inventory.hosts.map((h) => h.name);
+  const result: LocateVmResult = { found: [], volumes: [], unreachable: [] };
   for (const name of names) {
-    const host = await hostRef(input.fleet, name);
-    const state = await classified(() => deps.hypervisor.domainState(host, input.domainName)).catch((err: unknown) => {
+    const config = inventory.hosts.find((h) => h.name === name);
+    if (!config) throw ApplicationFailure.nonRetryable(`unknown host "${name}" in fleet "${inventory.fleet}"`, Failure.UnknownHost);
+    const host: HostRef = { name, uri: config.uri, migrationAddress: config.migrationAddress, domainType: config.domainType };
+    const asked = await classified(async () => ({ state: await hv.domainState(host, input.domainName), volumes: await ownedOn(host) })).catch((err: unknown) => {
       // Permanent failures (a bad name, an unknown host) are real errors; anything else means "cannot tell".
       if (err instanceof ApplicationFailure && err.nonRetryable) throw err;
       result.unreachable.push(name);
       return undefined;
     });
-    if (state) result.found.push({ host: name, state: state.state, ...(state.reason && { reason: state.reason }) });
+    if (asked?.state) result.found.push({ host: name, state: asked.state.state, ...(asked.state.reason && { reason: asked.state.reason }) });
+    for (const volume of asked?.volumes ?? []) result.volumes.push({ host: name, name: volume });
   }
   return result;
 }
 
-function domainSpec(input: DefineAndStartVmInput, deps: VmActivityDeps): DomainSpec {
-  const { spec } = input;
-  const url = deps.bootCallback.url(input.workflowId);
-  const token = deps.bootCallback.token(input.workflowId);
+function domainSpec(input: DefineAndStartVmInput, spec: VmSpec, cloud: DomainSpec['image'] | undefined, deps: VmActivityDeps): DomainSpec {
   const image: DomainSpec['image'] =
     spec.image.kind === 'kernel'
       ? {
           kind: 'kernel',
           kernel: spec.image.kernel,
           initrd: spec.image.initrd,
-          cmdline: [spec.image.cmdline, guestCmdline({ url, token, id: input.vmId })].filter(Boolean).join(' '),
+          cmdline: [
+            spec.image.cmdline,
+            guestCmdline({ url: deps.bootCallback.url(input.workflowId), token: deps.bootCallback.token(input.workflowId), id: input.vmId }),
+          ]
+            .filter(Boolean)
+            .join(' '),
         }
-      : {
-          kind: 'disk',
-          disk: spec.image.disk,
-          format: spec.image.format ?? 'qcow2',
-          cloudInit: cloudInitSeed({
-            vmId: input.vmId,
-            hostname: spec.name,
-            userData: spec.image.userData,
-            phoneHomeUrl: `${url}?token=${encodeURIComponent(token)}`,
-          }),
-        };
+      : cloud!;
   return {
     name: input.domainName,
     uuid: input.uuid,
     vcpus: spec.vcpus,
     memoryMiB: spec.memoryMiB,
     image,
+    ...(spec.bootSignal === 'guest-agent' && { guestAgent: true }),
     ...(deps.consoleDir && { consoleLog: path.join(deps.consoleDir, `${input.domainName}.log`) }),
     metadata: { vmId: input.vmId, workflowId: input.workflowId, fleet: input.fleet },
   };
@@ -142,15 +341,17 @@ async function failoverAfterAttempts<T>(run: () => Promise<T>): Promise<T> {
 
 /** Forwards a migration's progress to its workflow (for status queries), at most once per interval. */
 function progressForwarder(deps: VmActivityDeps, input: MigrateVmInput, target: string) {
-  let percent = 0;
+  let last: MigrationProgress = { percent: 0, elapsedMs: 0 };
   let lastReport = 0;
   return {
-    percent: () => percent,
-    report: (p: { percent: number }) => {
-      percent = p.percent;
+    percent: () => last.percent,
+    diskMiB: () => last.diskProcessedMiB ?? last.diskTotalMiB ?? 0,
+    report: (p: MigrationProgress) => {
+      last = p;
       if (Date.now() - lastReport < (deps.progressIntervalMs ?? 2000)) return;
       lastReport = Date.now();
-      deps.workflows.signalMigrationProgress(input.workflowId, { target, percent, attempt: input.attempt }).catch(() => undefined);
+      const disk = p.diskTotalMiB !== undefined ? { diskProcessedMiB: p.diskProcessedMiB ?? 0, diskTotalMiB: p.diskTotalMiB } : {};
+      deps.workflows.signalMigrationProgress(input.workflowId, { target, percent: p.percent, attempt: input.attempt, ...disk }).catch(() => undefined);
     },
   };
 }

@@ -8,6 +8,7 @@ import path from 'node:path';
 import { stringify } from 'yaml';
 import { freePort } from './free-port';
 import { startLab, stopLab } from './lab-hosts';
+import { labImageDirs } from './tools';
 import { commandLine, stopProcesses } from './processes';
 import { startDevServer } from './temporal-dev-server';
 import { startWorkerProcess, type WorkerProcessOptions } from './worker-process';
@@ -108,7 +109,8 @@ async function startHosts(stateDir: string, opts: DevEnvOptions): Promise<Pick<D
       const cpus = opts.hostCpus ?? 1;
       return { name, uri: `test:///simulated/${name}`, cpus, memoryMiB: 1024 * cpus, pool, ...(pool === 'settle' && { cpuAllocationRatio: 4 }) };
     });
-    writeFileSync(inventoryFile, stringify({ fleet: 'lab', hosts }));
+    // Simulated guests boot nothing: kernel paths under /sim are placeholders the simulation accepts.
+    writeFileSync(inventoryFile, stringify({ fleet: 'lab', imageDirs: ['/sim', ...labImageDirs()], hosts }));
     return { fleet: 'lab', inventoryFile, consoleDir: path.join(stateDir, 'consoles'), labDir: null };
   }
   const labDir = opts.labDir ?? `/tmp/bs-${randomBytes(3).toString('hex')}`;

@@ -7,7 +7,7 @@ import path from 'node:path';
 import YAML from 'yaml';
 import { z } from 'zod';
 import { hostSocket, hostUri, MAX_HOSTS, prepareHost, spawnLibvirtd, stopHosts, waitForHost } from './libvirtd';
-import { cacheDir } from './tools';
+import { cacheDir, labImageDirs } from './tools';
 
 const labHostSchema = z.strictObject({
   name: z.string(),
@@ -159,6 +159,8 @@ interface LabInventoryOptions {
 function labInventory(hosts: LabInventoryHost[], opts: LabInventoryOptions): object {
   return {
     fleet: 'lab',
+    // The guest images scripts/install-lab builds: the busybox kernel + initrd, and the Debian cloud image.
+    imageDirs: labImageDirs(),
     hosts: hosts.map((host) => ({
       name: host.name,
       uri: host.uri,
@@ -171,6 +173,8 @@ function labInventory(hosts: LabInventoryHost[], opts: LabInventoryOptions): obj
       migrationAddress: '127.0.0.1',
       // TCG: on the machines this was tried on, a KVM guest hung (see LAB-NOTES.md).
       domainType: 'qemu',
+      // Each lab host has a private /var/lib/libvirt (its own mount namespace): no storage is shared.
+      storage: 'local',
     })),
   };
 }

@@ -44,6 +44,14 @@ export function pathWithTools(env: NodeJS.ProcessEnv = process.env): string {
   return [toolBinDir(env), env.PATH ?? ''].filter(Boolean).join(path.delimiter);
 }
 
+/** Where scripts/install-lab puts the guest images: the inventory's imageDirs in the embedded environment. */
+export function labImageDirs(env: NodeJS.ProcessEnv = process.env): string[] {
+  return [path.join(cacheDir(env), 'guest'), path.join(cacheDir(env), 'cloud-image')];
+}
+
+/** The Debian cloud image (cloud-init, qemu-guest-agent) that scripts/install-lab builds, by its file name. */
+export const CLOUD_IMAGE = 'debian-12-cloud.qcow2';
+
 export interface GuestImage {
   kernel: string;
   initrd: string;

@@ -30,6 +30,9 @@ export const Failure = {
   /** libvirt refused the definition (schema, configuration, a storage file it cannot open). */
   DomainRejected: 'DomainRejected',
   MigrationFailed: 'MigrationFailed',
+  // Storage.
+  /** A volume of that name already exists where one was to be created. */
+  VolumeConflict: 'VolumeConflict',
   /** A program the worker needs on its own machine is not installed. */
   ToolMissing: 'ToolMissing',
 } as const;

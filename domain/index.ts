@@ -15,15 +15,21 @@ export {
   ID_PATTERN,
   NAME_PATTERN,
   NameError,
+  VOLUME_NAME_PATTERN,
+  baseVolumeOf,
   bootReservationId,
   domainNameFor,
   idSchema,
   ledgerWorkflowId,
   nameSchema,
+  overlayVolumeOf,
+  ownedVolumesOf,
   projectSchema,
+  seedVolumeOf,
   settleReservationId,
   vmNameOf,
   vmWorkflowId,
+  volumeNameSchema,
 } from './names';
 export {
   DEFAULT_CPU_ALLOCATION_RATIO,
@@ -38,8 +44,10 @@ export {
   type HostState,
   type Inventory,
   type Pool,
+  type Storage,
+  type StoragePool,
 } from './inventory';
-export { VmSpecError, parseVmSpec, vmSpecSchema, type VmImage, type VmSpec, type VmSpecInput } from './vm-spec';
+export { VmSpecError, cloudConfigSchema, parseVmSpec, vmSpecSchema, type VmImage, type VmSpec, type VmSpecInput } from './vm-spec';
 export {
   fits,
   pickBootHost,

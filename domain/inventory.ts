@@ -4,11 +4,12 @@
 // the rules that span several hosts.
 import { z } from 'zod';
 import { nameSchema } from './names';
-import { ValidationError, formatIssues, issueLine, positiveIntSchema, rule } from './validation';
+import { ValidationError, absolutePathSchema, formatIssues, issueLine, positiveIntSchema, rule } from './validation';
 
 export const POOLS = ['boot', 'settle'] as const;
 export const HOST_STATES = ['active', 'draining', 'down'] as const;
 export const DOMAIN_TYPES = ['qemu', 'kvm'] as const;
+export const STORAGES = ['local', 'shared'] as const;
 export const DEFAULT_CPU_ALLOCATION_RATIO = 4.0;
 
 // The URI is handed to virsh as one argv element; the character set still excludes whitespace and shell
@@ -43,10 +44,12 @@ export const labelsSchema = z.record(
 export const poolSchema = z.enum(POOLS, { error: rule('must be "boot" or "settle"') });
 export const hostStateSchema = z.enum(HOST_STATES, { error: rule('must be "active", "draining" or "down"') });
 export const domainTypeSchema = z.enum(DOMAIN_TYPES, { error: rule('must be "qemu" or "kvm"') });
+export const storageSchema = z.enum(STORAGES, { error: rule('must be "local" or "shared"') });
 
 export type Pool = (typeof POOLS)[number];
 export type HostState = (typeof HOST_STATES)[number];
 export type DomainType = (typeof DOMAIN_TYPES)[number];
+export type Storage = (typeof STORAGES)[number];
 
 function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
@@ -97,6 +100,11 @@ export interface HostConfig {
   labels: Record<string, string>;
   migrationAddress?: string;
   domainType: DomainType;
+  /**
+   * `local`: the host's storage pool is its own (VMs' disks are copied during live migration, overlay only);
+   * `shared`: every shared host sees one pool (nothing is copied).
+   */
+  storage: Storage;
 }
 
 const hostSchema = z
@@ -112,6 +120,7 @@ const hostSchema = z
       labels: labelsSchema.default(() => ({})),
       migrationAddress: migrationAddressSchema.optional(),
       domainType: domainTypeSchema.default('qemu'),
+      storage: storageSchema.default('local'),
     },
     { error: rule('must be a host object') },
   )
@@ -126,17 +135,37 @@ const policySchema = z.strictObject(
   { error: rule('must be an object') },
 );
 
+// The storage pool bootshift keeps images and VMs' disks in, on every host (created there if missing). Its path is
+// on the host, which a qemu+ssh host resolves on its own filesystem.
+const storagePoolSchema = z.strictObject(
+  {
+    name: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$/, { error: 'must be 1-64 characters of A-Z, a-z, 0-9, "_" and "-"' }),
+    path: absolutePathSchema,
+  },
+  { error: rule('must be an object with name and path') },
+);
+
 export const inventorySchema = z.strictObject(
   {
     fleet: nameSchema,
     policy: policySchema.default(() => ({ bootVcpusWithinCpus: true })),
+    /**
+     * Where images may come from: base image files the worker uploads into the hosts' pools (found by name), and the
+     * kernel and initrd files of kernel images (read by libvirt on the host). A path anywhere else is refused.
+     */
+    imageDirs: z
+      .array(absolutePathSchema, { error: rule('must be a list of absolute directory paths') })
+      .max(64, { error: 'must list at most 64 directories' })
+      .default(() => []),
+    storagePool: storagePoolSchema.default(() => ({ name: 'bootshift', path: '/var/lib/libvirt/bootshift' })),
     hosts: z.array(hostSchema, { error: rule('must be a list of hosts') }).min(1, { error: 'must list at least one host' }),
   },
-  { error: 'must be an object with fleet, policy and hosts' },
+  { error: 'must be an object with fleet, policy, imageDirs, storagePool and hosts' },
 );
 
 export type Inventory = z.output<typeof inventorySchema>;
 export type FleetPolicy = Inventory['policy'];
+export type StoragePool = Inventory['storagePool'];
 
 export class InventoryError extends ValidationError {}
 

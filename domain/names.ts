@@ -23,6 +23,13 @@ export const idSchema = z
   .string({ error: rule('must be a string') })
   .regex(ID_PATTERN, { error: 'must be 1-255 characters of A-Z, a-z, 0-9, ".", "_", ":", "/", "@" and "-"' });
 
+/** Storage volume names (base images, VMs' disks and seeds): one path component, so never "/" or "..". */
+export const VOLUME_NAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;
+export const volumeNameSchema = z
+  .string({ error: rule('must be a string') })
+  .regex(VOLUME_NAME_PATTERN, { error: 'must be a volume name: 1-128 characters of A-Z, a-z, 0-9, ".", "_" and "-", not starting with "." or "-"' })
+  .refine((name) => !name.includes('..'), { error: 'must not contain ".."' });
+
 export class NameError extends ValidationError {}
 
 function check(what: string, fields: Record<string, [z.ZodType, unknown]>): void {
@@ -82,4 +89,29 @@ export function bootReservationId(vmId: string, runId: string): string {
 /** One settle reservation per attempt: a failed target's slot is released and the next attempt gets a new id. */
 export function settleReservationId(vmId: string, runId: string, attempt: number): string {
   return `${vmId}@${runId}:settle-${attempt}`;
+}
+
+// The volumes a VM owns in a host's pool, named after its domain, so that destroying a VM deletes exactly these and
+// a host's volumes can be traced back to their VM.
+export function overlayVolumeOf(domainName: string): string {
+  return `${domainName}.qcow2`;
+}
+
+/** The NoCloud seed: lives only while the guest boots, then is ejected and deleted. */
+export function seedVolumeOf(domainName: string): string {
+  return `${domainName}-seed.iso`;
+}
+
+export function ownedVolumesOf(domainName: string): string[] {
+  return [overlayVolumeOf(domainName), seedVolumeOf(domainName)];
+}
+
+/**
+ * A cached base image is keyed by its content: `debian-12-cloud.qcow2` with sha256 `ab12…` is the volume
+ * `debian-12-cloud-ab12….qcow2`, so two files with one name are never confused and a changed file is a new base.
+ */
+export function baseVolumeOf(fileName: string, sha256: string): string {
+  const dot = fileName.lastIndexOf('.');
+  const [stem, ext] = dot > 0 ? [fileName.slice(0, dot), fileName.slice(dot)] : [fileName, ''];
+  return `${stem}-${sha256.slice(0, 16)}${ext}`;
 }

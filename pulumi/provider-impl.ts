@@ -3,10 +3,14 @@
 // drifts), create = start or re-attach to provisionVm and wait, read = ask the workflow, delete = decommissionVm.
 // Starting is idempotent so that a re-run never makes a second VM: a running workflow is re-attached (USE_EXISTING);
 // a completed one is re-attached too, unless the VM was decommissioned after it, in which case a new run starts.
+import { randomUUID } from 'node:crypto';
 import { isDeepStrictEqual } from 'node:util';
 import { WorkflowExecutionAlreadyStartedError, WorkflowFailedError, WorkflowNotFoundError, type Client, type WorkflowHandle } from '@temporalio/client';
-import { formatPath } from '../domain';
+import { ApplicationFailure, TimeoutFailure } from '@temporalio/common';
+import type { SpecIssue } from '../activities/images';
+import { Failure, formatPath, type VmSpec } from '../domain';
 import { connectionSettingsSchema, historyUrl, withClient } from '../worker/temporal-connection';
+import type { checkVm } from '../workflows/check-vm';
 import type { decommissionVm } from '../workflows/decommission-vm';
 import { getStatusQuery, waitForPhaseUpdate } from '../workflows/messages';
 import type { provisionVm } from '../workflows/provision-vm';
@@ -16,6 +20,7 @@ import {
   REPLACE_KEYS,
   checkInputs,
   outputsFromResult,
+  type CheckFailure,
   outputsFromStatus,
   specOf,
   workflowIdOf,
@@ -25,11 +30,43 @@ import {
 } from './vm-props';
 
 export async function check(_olds: Record<string, unknown>, news: Record<string, unknown>) {
-  return checkInputs(news, (connection) => {
+  const checked = checkInputs(news, (connection) => {
     const parsed = connectionSettingsSchema.safeParse(connection);
     if (parsed.success) return [];
     return parsed.error.issues.map((issue) => ({ property: formatPath(['connection', ...issue.path]), reason: issue.message }));
   });
+  if (!checked.spec) return { inputs: checked.inputs, failures: checked.failures };
+  // Well formed; now what only the worker can judge, against its fleet: image paths inside the imageDirs, the base
+  // image, the disk size. provisionVm runs the same check before reserving anything.
+  return { inputs: checked.inputs, failures: await checkWithWorker(checked.inputs as unknown as ProviderInputs, checked.spec) };
+}
+
+const WORKER_CHECK_TIMEOUT = '2 minutes';
+
+async function checkWithWorker(inputs: ProviderInputs, spec: VmSpec): Promise<CheckFailure[]> {
+  const { connection } = inputs;
+  try {
+    await withClient(connection, (client) =>
+      client.workflow.execute<typeof checkVm>('checkVm', {
+        taskQueue: connection.taskQueue,
+        workflowId: `check/${workflowIdOf(inputs)}/${randomUUID()}`,
+        args: [{ spec }],
+        workflowExecutionTimeout: WORKER_CHECK_TIMEOUT,
+      }),
+    );
+    return [];
+  } catch (err) {
+    const cause = err instanceof WorkflowFailedError ? err.cause : undefined;
+    if (cause instanceof ApplicationFailure && cause.type === Failure.InvalidVmSpec) {
+      const issues = (cause.details?.[0] ?? []) as SpecIssue[];
+      return issues.length > 0 ? issues.map((i) => ({ property: i.path, reason: i.rule })) : [{ property: 'inputs', reason: cause.message }];
+    }
+    if (cause instanceof TimeoutFailure) {
+      return [{ property: 'fleet', reason: `no bootshift worker on task queue "${connection.taskQueue}" checked the VM within ${WORKER_CHECK_TIMEOUT}` }];
+    }
+    const why = err instanceof Error ? err.message : String(err);
+    return [{ property: 'connection.address', reason: `cannot check the VM with the bootshift worker through Temporal at ${connection.address}: ${why}` }];
+  }
 }
 
 export async function diff(_id: string, olds: State, news: ProviderInputs) {

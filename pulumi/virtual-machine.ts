@@ -4,20 +4,29 @@
 import * as pulumi from '@pulumi/pulumi';
 import { connectionSettings } from './connection';
 import { virtualMachineProvider } from './provider';
+import type { VmSpecInput } from '../domain';
 import { OUTPUT_KEYS, type VmOutputs } from './vm-props';
 
-export type VmImageArgs =
-  | { kind: 'kernel'; kernel: string; initrd: string; cmdline?: string }
-  | { kind: 'disk'; disk: string; format?: 'qcow2' | 'raw'; userData?: string };
+/**
+ * `{ kind: 'cloud', volume, diskGiB, userData? }`: a base image (a file of that name in the fleet's imageDirs, or a
+ * volume of that name in the hosts' pools) under a disk of the VM's own, configured by cloud-init; or
+ * `{ kind: 'kernel', kernel, initrd, cmdline? }`: files inside the imageDirs, booted directly.
+ */
+export type VmImageArgs = VmSpecInput['image'];
 
 export interface VirtualMachineArgs {
   vcpus: pulumi.Input<number>;
   memoryMiB: pulumi.Input<number>;
   image: pulumi.Input<VmImageArgs>;
-  /** Seconds the guest has to phone home before it is destroyed (default 300). */
+  /** Seconds the guest has to say its boot is complete before it is destroyed (default 300). */
   bootTimeoutSeconds?: pulumi.Input<number>;
   /** Finish `pulumi up` when the VM has `settled` on a dense host (default) or as soon as it has `booted`. */
-  waitFor?: pulumi.Input<'settled' | 'booted'>;
+  waitFor?: pulumi.Input<NonNullable<VmSpecInput['waitFor']>>;
+  /**
+   * `phone-home` (default): cloud-init posts to bootshift's boot gateway; `guest-agent`: for guests that cannot reach
+   * the gateway, the worker asks the QEMU guest agent until cloud-init reports done (cloud images only).
+   */
+  bootSignal?: pulumi.Input<NonNullable<VmSpecInput['bootSignal']>>;
   fleet?: pulumi.Input<string>;
   antiAffinityGroup?: pulumi.Input<string>;
   /** The VM's name in bootshift and libvirt; defaults to the resource name. */

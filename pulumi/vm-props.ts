@@ -8,9 +8,9 @@ import type { ConnectionSettings } from './connection';
 /** Marks a value Pulumi does not know yet during preview (same constant as @pulumi/pulumi's runtime). */
 const UNKNOWN = '04da6b54-80e4-46f7-96ec-b56ff0331ba9';
 
-export const SPEC_KEYS = ['name', 'vcpus', 'memoryMiB', 'image', 'bootTimeoutSeconds', 'waitFor', 'fleet', 'antiAffinityGroup'] as const;
+export const SPEC_KEYS = ['name', 'vcpus', 'memoryMiB', 'image', 'bootTimeoutSeconds', 'waitFor', 'bootSignal', 'fleet', 'antiAffinityGroup'] as const;
 /** Changing any of these means another VM: same name, so the old one goes first. */
-export const REPLACE_KEYS = ['name', 'vcpus', 'memoryMiB', 'image', 'fleet', 'antiAffinityGroup'] as const;
+export const REPLACE_KEYS = ['name', 'vcpus', 'memoryMiB', 'image', 'bootSignal', 'fleet', 'antiAffinityGroup'] as const;
 
 export interface ProviderInputs extends VmSpec {
   project: string;
@@ -86,10 +86,14 @@ export interface CheckFailure {
   reason: string;
 }
 
-export function checkInputs(
-  news: Record<string, unknown>,
-  checkConnection: (connection: unknown) => CheckFailure[],
-): { inputs: Record<string, unknown>; failures: CheckFailure[] } {
+/** The inputs as checked; `spec` is there only when the spec is complete and valid (no value unknown at preview). */
+export interface CheckedInputs {
+  inputs: Record<string, unknown>;
+  failures: CheckFailure[];
+  spec?: VmSpec;
+}
+
+export function checkInputs(news: Record<string, unknown>, checkConnection: (connection: unknown) => CheckFailure[]): CheckedInputs {
   const spec = Object.fromEntries(SPEC_KEYS.filter((k) => news[k] !== undefined).map((k) => [k, news[k]]));
   const failures: CheckFailure[] = [];
   const parsed = vmSpecSchema.safeParse(spec);
@@ -106,7 +110,7 @@ export function checkInputs(
   failures.push(...checkConnection(news.connection));
   if (failures.length === 0 && parsed.success) {
     vmWorkflowId(String(news.project), String(news.stack), parsed.data.name);
-    return { inputs: { ...news, ...parsed.data }, failures };
+    return { inputs: { ...news, ...parsed.data }, failures, spec: parsed.data };
   }
   return { inputs: news, failures };
 }

@@ -48,6 +48,7 @@ export function makeHosts(params: SimParams, policy: PolicyName, tenants: readon
       state: 'active',
       labels: {},
       domainType: 'qemu',
+      storage: 'local',
       usage: { vms: 0, vcpus: 0, memoryMiB: 0, groups: {} },
     };
     return { record, booting: new Set(), busyThreads: 0, idleThreads: 0, lastAdvance: 0, version: 0 };

@@ -9,7 +9,7 @@ import type { Hypervisor } from '../activities/hypervisor';
 import { ConfigError, loadConfig, type WorkerConfig } from './config';
 import { tlsConfig, type TemporalConnectionSettings } from './temporal-connection';
 import { createBootshiftWorker } from './create-worker';
-import { createBootSignaller } from './gateway/boot-signaller';
+import { createBootSignaller } from './workflow-port';
 import { phoneHomeUrl } from './gateway/phone-home';
 import { createGateway } from './gateway/server';
 import { createInventoryFile, readInventoryFile } from './inventory-file';

@@ -24,13 +24,21 @@ const permanent = [
  */
 export const UNREACHABLE_PATIENCE = { attempts: 30, interval: '10 seconds' } as const;
 
+/** Judging a spec against the fleet: quick, but hashing a new base image file can take a few seconds. */
+export const checks = proxyActivities<Activities>({
+  startToCloseTimeout: '5 minutes',
+  heartbeatTimeout: '30 seconds',
+  retry: { initialInterval: '1 second', maximumInterval: '10 seconds', maximumAttempts: 5, nonRetryableErrorTypes: permanent },
+});
+
 export const ledger = proxyActivities<Activities>({
   startToCloseTimeout: '30 seconds',
   retry: { initialInterval: '500 ms', maximumInterval: '10 seconds', nonRetryableErrorTypes: [Failure.InvalidLedgerInput] },
 });
 
+// A first boot on a host uploads the base image (hundreds of MB) before defining the domain.
 export const vms = proxyActivities<Activities>({
-  startToCloseTimeout: '10 minutes',
+  startToCloseTimeout: '30 minutes',
   heartbeatTimeout: '10 seconds',
   retry: { initialInterval: '2 seconds', maximumInterval: '30 seconds', maximumAttempts: 8, nonRetryableErrorTypes: permanent },
 });

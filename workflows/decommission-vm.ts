@@ -1,6 +1,7 @@
 // decommissionVm (Pulumi delete): make sure the VM's provisioning is over (cancelling it if it still runs, so its
-// own saga undoes what it made), then destroy and undefine the domain wherever libvirt still has it, and release
-// every reservation the VM holds. Each step is idempotent, so running it twice is harmless.
+// own saga undoes what it made), then destroy and undefine the domain wherever libvirt still has it, delete the VM's
+// own volumes (disk, seed) on every host that holds any, and release every reservation the VM holds. Each step is
+// idempotent, so running it twice is harmless.
 import { ApplicationFailure, sleep, upsertSearchAttributes } from '@temporalio/workflow';
 import { domainNameFor, Failure, vmNameOf } from '../domain';
 import { ledger, UNREACHABLE_PATIENCE, vms, watchers } from './activity-stubs';
@@ -14,11 +15,14 @@ export async function decommissionVm(input: DecommissionVmInput): Promise<Decomm
 
   await watchers.awaitProvisionOutcome({ workflowId: input.provisionWorkflowId, cancel: true });
   const destroyedOn: string[] = [];
+  const deletedVolumes: string[] = [];
   for (let attempt = 1; ; attempt += 1) {
-    const { found, unreachable } = await vms.locateVm({ fleet, domainName });
-    for (const { host } of found) {
-      await vms.destroyVm({ fleet, host, domainName });
-      destroyedOn.push(host);
+    const { found, volumes, unreachable } = await vms.locateVm({ fleet, domainName });
+    // Volumes without a domain too: a partial disk left on a migration target that was unreachable at the time.
+    for (const host of [...new Set([...found.map((f) => f.host), ...(volumes ?? []).map((v) => v.host)])]) {
+      const destroyed = await vms.destroyVm({ fleet, host, domainName });
+      if (destroyed.existed) destroyedOn.push(host);
+      deletedVolumes.push(...(destroyed.volumes ?? []).map((name) => `${host}:${name}`));
     }
     if (unreachable.length === 0) break;
     if (attempt >= UNREACHABLE_PATIENCE.attempts) {
@@ -31,5 +35,5 @@ export async function decommissionVm(input: DecommissionVmInput): Promise<Decomm
   }
   const { reservations } = await ledger.releaseVmSlots({ fleet, vmId });
   upsertSearchAttributes([{ key: vmHostKey, value: null }]);
-  return { vmId, destroyedOn, releasedReservations: reservations };
+  return { vmId, destroyedOn, deletedVolumes, releasedReservations: reservations };
 }

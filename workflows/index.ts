@@ -2,3 +2,4 @@
 export { fleetLedger } from './fleet-ledger';
 export { provisionVm } from './provision-vm';
 export { decommissionVm } from './decommission-vm';
+export { checkVm } from './check-vm';

@@ -8,12 +8,13 @@ import {
   TemporalFailure,
   allHandlersFinished,
   condition,
+  isCancellation,
   setHandler,
   uuid4,
   workflowInfo,
 } from '@temporalio/workflow';
-import { Failure, VmSpecError, bootReservationId as bootReservationIdFor, domainNameFor, parseVmSpec } from '../domain';
-import { ledger, vms } from './activity-stubs';
+import { Failure, VmSpecError, bootReservationId as bootReservationIdFor, domainNameFor, idSchema, parseVmSpec, type VmSpec } from '../domain';
+import { checks, ledger, vms, watchers } from './activity-stubs';
 import { Compensations } from './compensations';
 import {
   bootCompleteSignal,
@@ -27,7 +28,7 @@ import type { ProvisionVmInput, ProvisionVmResult } from './types';
 import { VmTracker } from './vm-tracker';
 
 export async function provisionVm(rawInput: ProvisionVmInput): Promise<ProvisionVmResult> {
-  const input = { ...rawInput, spec: validSpec(rawInput.spec) };
+  const input = validInput(rawInput);
   const vm = new VmTracker(input, domainNameFor(input.vmId));
   setHandler(getStatusQuery, () => vm.status);
   setHandler(bootSlotGrantedSignal, (grant) => vm.slotGranted(grant));
@@ -47,11 +48,13 @@ export async function provisionVm(rawInput: ProvisionVmInput): Promise<Provision
   }
 }
 
-async function provision(vm: VmTracker, saga: Compensations, input: ProvisionVmInput): Promise<ProvisionVmResult> {
+async function provision(vm: VmTracker, saga: Compensations, input: ValidInput): Promise<ProvisionVmResult> {
   const { spec, vmId } = input;
   const fleet = spec.fleet;
   const domainName = vm.status.domainName;
   const bootReservationId = bootReservationIdFor(vmId, workflowInfo().runId);
+  // What only the worker can judge (image paths, the base image, the disk size) fails here, before any reservation.
+  await checks.checkVm({ spec });
 
   saga.add('release boot slot', () => ledger.releaseSlot({ fleet, reservationId: bootReservationId }));
   const bootHost = await reserveBootHost(vm, input, bootReservationId);
@@ -59,15 +62,18 @@ async function provision(vm: VmTracker, saga: Compensations, input: ProvisionVmI
 
   vm.booting(bootHost);
   saga.add(`destroy on ${bootHost}`, () => vms.destroyVm({ fleet, host: bootHost, domainName }));
-  await vms.defineAndStartVm({ fleet, vmId, workflowId: workflowInfo().workflowId, domainName, uuid: uuid4(), host: bootHost, spec });
-  if (!(await condition(() => vm.booted !== undefined, spec.bootTimeoutSeconds * 1000))) {
+  const workflowId = workflowInfo().workflowId;
+  await vms.defineAndStartVm({ fleet, vmId, workflowId, domainName, uuid: uuid4(), host: bootHost, spec });
+  if (!(await bootCompleted(vm, spec, { fleet, host: bootHost, domainName, workflowId }))) {
     throw ApplicationFailure.nonRetryable(
       `VM ${spec.name} did not report boot complete within ${spec.bootTimeoutSeconds}s on ${bootHost}; ` +
-        'its domain is destroyed and undefined and its boot slot released',
+        'its domain is destroyed and undefined, its volumes deleted and its boot slot released',
       Failure.BootTimeout,
     );
   }
   const bootMs = vm.status.timings.bootedAt! - vm.status.timings.bootStartedAt!;
+  // The seed holds the boot token and the user's secrets, and is of no use after boot: it must not travel.
+  if (spec.image.kind === 'cloud') await vms.detachSeed({ fleet, host: bootHost, domainName });
 
   const outcome = await moveToSettleHost(vm, saga, { fleet, vmId, domainName, bootHost, maxHosts: input.maxSettleHosts ?? 3 });
   if (!outcome.settled) vm.unsettled(outcome.reason);
@@ -82,6 +88,7 @@ async function provision(vm: VmTracker, saga: Compensations, input: ProvisionVmI
     queuedMs,
     bootMs,
     migrateMs: outcome.settled ? outcome.migrateMs : null,
+    migrateDiskMiB: outcome.settled ? outcome.diskMiB : null,
     totalMs: Date.now() - vm.status.timings.requestedAt,
     bootSource: vm.booted!.source,
     bootReservationId,
@@ -90,7 +97,30 @@ async function provision(vm: VmTracker, saga: Compensations, input: ProvisionVmI
   };
 }
 
-async function reserveBootHost(vm: VmTracker, input: ProvisionVmInput, reservationId: string): Promise<string> {
+/**
+ * Waits for the boot-complete signal, up to the boot timeout. With `bootSignal: 'guest-agent'` the signal comes from
+ * a watcher activity that asks the guest agent meanwhile; it is cancelled once the wait is over either way.
+ */
+async function bootCompleted(
+  vm: VmTracker,
+  spec: VmSpec,
+  where: { fleet: string; host: string; domainName: string; workflowId: string },
+): Promise<boolean> {
+  const booted = () => condition(() => vm.booted !== undefined, spec.bootTimeoutSeconds * 1000);
+  if (spec.bootSignal !== 'guest-agent') return booted();
+  const watching = new CancellationScope();
+  const watcher = watching.run(() => watchers.awaitGuestAgent(where)).catch((err: unknown) => {
+    if (!isCancellation(err)) throw err;
+  });
+  try {
+    return await booted();
+  } finally {
+    watching.cancel();
+    await watcher;
+  }
+}
+
+async function reserveBootHost(vm: VmTracker, input: ValidInput, reservationId: string): Promise<string> {
   const { spec, vmId } = input;
   const reply = await ledger.reserveBootSlot({
     fleet: spec.fleet,
@@ -116,12 +146,23 @@ async function reserveBootHost(vm: VmTracker, input: ProvisionVmInput, reservati
   return vm.grant!.host;
 }
 
-/** Callers validate too (Pulumi check, CLI); this makes a bad spec fail before anything is reserved or defined. */
-function validSpec(spec: unknown): ProvisionVmInput['spec'] {
+/** The input once checked: the spec with its defaults. */
+type ValidInput = Omit<ProvisionVmInput, 'spec'> & { spec: VmSpec };
+
+/**
+ * Callers validate too (Pulumi check, CLI); this makes bad input fail the workflow at once, before anything is
+ * reserved or defined, rather than fail its workflow task over and over.
+ */
+function validInput(raw: ProvisionVmInput): ValidInput {
+  const issues: string[] = [];
+  if (!idSchema.safeParse(raw?.vmId).success) issues.push('vmId: must be a VM id (vm/<project>/<stack>/<name>)');
+  let spec: VmSpec | undefined;
   try {
-    return parseVmSpec(spec);
+    spec = parseVmSpec(raw?.spec);
   } catch (err) {
-    if (err instanceof VmSpecError) throw ApplicationFailure.nonRetryable(err.message, Failure.InvalidVmSpec);
-    throw err;
+    if (!(err instanceof VmSpecError)) throw err;
+    issues.push(...err.issues.map((line) => `spec.${line}`));
   }
+  if (issues.length > 0 || !spec) throw ApplicationFailure.nonRetryable(`invalid VM spec:\n  ${issues.join('\n  ')}`, Failure.InvalidVmSpec);
+  return { ...raw, spec };
 }

@@ -8,7 +8,7 @@ import type { Compensations } from './compensations';
 import type { VmTracker } from './vm-tracker';
 
 export type SettleOutcome =
-  | { settled: true; host: string; reservationId: string; migrateMs: number }
+  | { settled: true; host: string; reservationId: string; migrateMs: number; diskMiB: number | null }
   | { settled: false; reason: string };
 
 /** What moving a booted VM to a settle host needs to know. */
@@ -38,11 +38,15 @@ export async function moveToSettleHost(vm: VmTracker, saga: Compensations, req: 
     if (moved.ok) {
       await ledger.commitMove({ fleet: req.fleet, vmId: req.vmId, reservationId });
       vm.settled(slot.host);
-      return { settled: true, host: slot.host, reservationId, migrateMs: moved.durationMs };
+      return { settled: true, host: slot.host, reservationId, migrateMs: moved.durationMs, diskMiB: moved.diskMiB };
     }
     vm.migrationFailed(slot.host, moved.error);
-    // A half-arrived (paused) copy on the target must not outlive the failed move; the VM runs on its boot host.
-    if (moved.strayOnTarget) await vms.destroyVm({ fleet: req.fleet, host: slot.host, domainName: req.domainName });
+    // A half-arrived (paused) copy on the target, or a partial copy of its disk, must not outlive the failed move; the
+    // VM runs on its boot host. A target that stays unreachable keeps them until decommissioning sweeps every host.
+    await vms.destroyVm({ fleet: req.fleet, host: slot.host, domainName: req.domainName }).catch((err: unknown) => {
+      if (isCancellation(err)) throw err;
+      vm.leftBehind([...vm.status.leftovers, `domain or volumes on ${slot.host} after a failed migration`]);
+    });
     dropDestroy();
     await ledger.releaseSlot({ fleet: req.fleet, reservationId });
     dropRelease();
@@ -56,11 +60,11 @@ function failedOn(vm: VmTracker): string {
   return `live migration failed on every settle host tried: ${tried}`;
 }
 
-type MigrateOnce = { ok: true; durationMs: number } | { ok: false; error: string; strayOnTarget: boolean };
+type MigrateOnce = { ok: true; durationMs: number; diskMiB: number | null } | { ok: false; error: string };
 
 async function migrateOnce(req: SettlePlan, target: string, attempt: number): Promise<MigrateOnce> {
   try {
-    const { durationMs } = await migrations.migrateVm({
+    const { durationMs, diskCopiedMiB } = await migrations.migrateVm({
       fleet: req.fleet,
       workflowId: workflowInfo().workflowId,
       domainName: req.domainName,
@@ -68,7 +72,7 @@ async function migrateOnce(req: SettlePlan, target: string, attempt: number): Pr
       to: target,
       attempt,
     });
-    return { ok: true, durationMs };
+    return { ok: true, durationMs, diskMiB: diskCopiedMiB };
   } catch (err) {
     if (isCancellation(err)) throw err;
     return whereIsIt(req, target, String((err as Error).cause ?? err));
@@ -83,8 +87,8 @@ async function whereIsIt(req: SettlePlan, target: string, error: string): Promis
   for (let attempt = 1; attempt <= UNREACHABLE_PATIENCE.attempts; attempt += 1) {
     const { found, unreachable } = await vms.locateVm({ fleet: req.fleet, domainName: req.domainName, hosts: [req.bootHost, target] });
     const on = (host: string) => found.some((f) => f.host === host && f.state === 'running');
-    if (on(req.bootHost)) return { ok: false, error, strayOnTarget: found.some((f) => f.host === target) };
-    if (on(target)) return { ok: true, durationMs: 0 };
+    if (on(req.bootHost)) return { ok: false, error };
+    if (on(target)) return { ok: true, durationMs: 0, diskMiB: null };
     if (unreachable.length === 0) break;
     await sleep(UNREACHABLE_PATIENCE.interval);
   }

@@ -1,6 +1,6 @@
 // Inputs, results and message payloads of bootshift's workflows: one input object and one result object per workflow,
 // plain JSON, shared by the worker, the Pulumi provider, the CLI and the tests.
-import type { Inventory, LedgerState, VmSpec } from '../domain';
+import type { Inventory, LedgerState, VmSpecInput } from '../domain';
 
 /** `unsettled`: booted, but no settle host could take it, so it keeps running on its boot host. */
 export type VmPhase = 'placing' | 'booting' | 'migrating' | 'settled' | 'unsettled' | 'failed' | 'decommissioned';
@@ -11,7 +11,8 @@ export type WaitablePhase = 'booting' | 'booted' | 'migrating' | 'settled';
 export interface ProvisionVmInput {
   /** The VM's id everywhere (ledger, domain metadata); by convention the workflow id `vm/<project>/<stack>/<name>`. */
   vmId: string;
-  spec: VmSpec;
+  /** Checked by the workflow before anything else (defaults filled in), so a bad one reserves nothing. */
+  spec: VmSpecInput;
   /** How long a boot request may wait in the ledger's queue for an undersubscribed host. */
   queueTimeoutSeconds?: number;
   /** How many settle hosts to try before leaving the VM on its boot host. */
@@ -36,6 +37,8 @@ export interface ProvisionVmResult {
   queuedMs: number;
   bootMs: number;
   migrateMs: number | null;
+  /** MiB of disk the live migration copied (the VM's own layer); null when nothing was copied. */
+  migrateDiskMiB: number | null;
   totalMs: number;
   bootSource: BootCompleteEvent['source'];
   bootReservationId: string;
@@ -44,8 +47,12 @@ export interface ProvisionVmResult {
 }
 
 export interface BootCompleteEvent {
-  /** `guest`: the guest phoned home through the gateway; `manual`: an operator override (bootshift vm signal-boot). */
-  source: 'guest' | 'manual';
+  /**
+   * `guest`: the guest phoned home through the gateway (cloud-init's phone_home, or the lab guest's own call);
+   * `guest-agent`: the worker asked the QEMU guest agent and cloud-init reported done; `manual`: an operator override
+   * (bootshift vm signal-boot).
+   */
+  source: 'guest' | 'guest-agent' | 'manual';
   /** Free-form provenance kept in the history: the caller's address, the cloud-init instance id, the operator. */
   detail?: Record<string, string>;
 }
@@ -54,6 +61,9 @@ export interface MigrationProgressEvent {
   target: string;
   percent: number;
   attempt: number;
+  /** The disk copy, between hosts that share no storage (only the VM's own layer moves). */
+  diskProcessedMiB?: number;
+  diskTotalMiB?: number;
 }
 
 export interface VmStatus {
@@ -74,7 +84,7 @@ export interface VmStatus {
     migrateStartedAt?: number;
     settledAt?: number;
   };
-  migration: { target: string; percent: number; attempt: number } | null;
+  migration: MigrationProgressEvent | null;
   migrationAttempts: MigrationAttempt[];
   bootSource: BootCompleteEvent['source'] | null;
   error: string | null;
@@ -92,6 +102,8 @@ export interface DecommissionVmInput {
 export interface DecommissionVmResult {
   vmId: string;
   destroyedOn: string[];
+  /** The VM's volumes deleted, as `host:volume`. */
+  deletedVolumes: string[];
   releasedReservations: string[];
 }
 

@@ -137,6 +137,7 @@ export class VmTracker {
     const migration = this.current.migration;
     if (migration && migration.attempt === event.attempt && migration.target === event.target) {
       migration.percent = Math.max(migration.percent, Math.min(100, event.percent));
+      if (event.diskTotalMiB !== undefined) Object.assign(migration, { diskProcessedMiB: event.diskProcessedMiB, diskTotalMiB: event.diskTotalMiB });
     }
   }
 

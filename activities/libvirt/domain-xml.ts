@@ -2,15 +2,13 @@
 // hostile string in a command line or metadata stays data), and read back from `virsh dumpxml` for listDomains and
 // the invariant checker. bootshift's own facts live under one XML namespace in <metadata>, as libvirt recommends.
 import { XMLBuilder, XMLParser } from 'fast-xml-parser';
-import type { DomainSpec } from '../hypervisor';
+import { SEED_DEVICE, type DomainSpec } from '../hypervisor';
 
 export const BOOTSHIFT_XMLNS = 'https://bootshift.dev/xmlns/vm/1';
 const PREFIX = 'bootshift';
 
 export interface DomainXmlOptions {
   domainType?: 'qemu' | 'kvm';
-  /** NoCloud seed image (see cloud-init-seed.ts), attached read-only when the spec has cloud-init data. */
-  seedImage?: string;
 }
 
 type Node = Record<string, unknown>;
@@ -23,17 +21,32 @@ function osSection(image: DomainSpec['image']): Node {
   return { type, boot: { '@_dev': 'hd' } };
 }
 
-function disks(image: DomainSpec['image'], seedImage?: string): Node[] {
+// The VM's own disk, as a file (a volume referenced by pool and name cannot be migrated incrementally on libvirt 9),
+// and the NoCloud seed as an IDE cdrom: ejecting media needs nothing of the guest, while a hot-unplugged virtio disk
+// waits for the guest to agree (and `detach-disk` reports success even when it did not).
+function disks(image: DomainSpec['image']): Node[] {
   if (image.kind !== 'disk') return [];
-  const disk = (file: string, format: string, dev: string, readonly: boolean): Node => ({
+  const disk = {
     '@_type': 'file',
     '@_device': 'disk',
-    driver: { '@_name': 'qemu', '@_type': format },
-    source: { '@_file': file },
-    target: { '@_dev': dev, '@_bus': 'virtio' },
-    ...(readonly && { readonly: '' }),
-  });
-  return [disk(image.disk, image.format, 'vda', false), ...(seedImage ? [disk(seedImage, 'raw', 'vdb', true)] : [])];
+    driver: { '@_name': 'qemu', '@_type': 'qcow2', '@_discard': 'unmap' },
+    source: { '@_file': image.disk },
+    target: { '@_dev': 'vda', '@_bus': 'virtio' },
+  };
+  const seed = image.seed && {
+    '@_type': 'file',
+    '@_device': 'cdrom',
+    driver: { '@_name': 'qemu', '@_type': 'raw' },
+    source: { '@_file': image.seed },
+    target: { '@_dev': SEED_DEVICE, '@_bus': 'ide' },
+    readonly: '',
+  };
+  return seed ? [disk, seed] : [disk];
+}
+
+// The guest agent's virtio-serial port; libvirt picks the host side's socket path itself.
+function agentChannel(spec: DomainSpec): Node {
+  return spec.guestAgent ? { channel: { '@_type': 'unix', target: { '@_type': 'virtio', '@_name': 'org.qemu.guest_agent.0' } } } : {};
 }
 
 // A file console is appended to, so the log of a guest survives its live migration (both qemus write one file).
@@ -61,9 +74,10 @@ export function buildDomainXml(spec: DomainSpec, opts: DomainXmlOptions = {}): s
     on_reboot: 'restart',
     on_crash: 'destroy',
     devices: {
-      disk: disks(spec.image, opts.seedImage),
+      disk: disks(spec.image),
       interface: { '@_type': 'user', model: { '@_type': 'virtio' } },
       ...consoles(spec.consoleLog),
+      ...agentChannel(spec),
     },
   };
   return builder.build({ domain }) as string;

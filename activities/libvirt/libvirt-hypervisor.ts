@@ -1,14 +1,24 @@
 // The Hypervisor port for real hosts: every operation is a few virsh calls (see virsh.ts) whose errors are sorted
-// into permanent and transient ones (errors.ts). Operations are idempotent, so Temporal may retry any of them.
-import type { HostRef, Hypervisor } from '../hypervisor';
-import { buildSeedImage, type SeedImageRequest } from './cloud-init-seed';
+// into permanent and transient ones. Domains here, storage in storage.ts, migration in migrate.ts. Operations are
+// idempotent, so Temporal may retry any of them.
+import { Failure } from '../../domain';
+import { HypervisorError, type HostRef, type Hypervisor } from '../hypervisor';
 import { defineAndStart } from './define-and-start';
 import { parseDomainXml } from './domain-xml';
-import { toHypervisorError, virshErrorKind } from './virsh';
 import { migrate } from './migrate';
-import { boundVirsh, domainStateOrNull, query, queryOrNull, type Virsh } from './virsh';
+import * as storage from './storage';
 import { checkDomainName, checkHost } from './validate';
-import { execVirsh, type VirshRunner } from './virsh';
+import {
+  boundVirsh,
+  domainStateOrNull,
+  execVirsh,
+  query,
+  queryOrNull,
+  toHypervisorError,
+  virshErrorKind,
+  type Virsh,
+  type VirshRunner,
+} from './virsh';
 import { parseNodeInfo } from './virsh-output';
 
 export interface LibvirtHypervisorOptions {
@@ -22,9 +32,8 @@ export interface LibvirtHypervisorOptions {
   pollIntervalMs?: number;
   /** Bandwidth cap of each live migration in MiB/s (default: libvirt's, unlimited). */
   migrationBandwidthMiBps?: number;
-  /** Where NoCloud seed images go; default: next to the VM's disk image. */
-  seedDir?: string;
-  buildSeed?: (req: SeedImageRequest) => Promise<string>;
+  /** Deadline of one volume upload or download (default 30 min: a base image is hundreds of MB). */
+  transferTimeoutMs?: number;
 }
 
 // Extra flags `virsh undefine` wants when a domain carries state beyond its definition.
@@ -83,9 +92,30 @@ async function listDomains(virsh: Virsh, host: HostRef): Promise<ListedDomain[]>
   return found;
 }
 
+// Ejecting the seed's media needs nothing of the guest. Asked again after an ejection, libvirt says the drive is empty.
+async function ejectMedia(virsh: Virsh, host: HostRef, domain: string, device: string): Promise<{ ejected: boolean }> {
+  checkHost(host);
+  checkDomainName(domain);
+  const before = await query(virsh, host.uri, ['domblklist', domain, '--details']);
+  const row = before.split('\n').map((line) => line.trim().split(/\s+/)).find((cols) => cols[2] === device);
+  if (!row) throw new HypervisorError(`${domain} on ${host.name} has no device ${device}`, Failure.DomainRejected, true);
+  if (row[3] === '-' || row[3] === undefined) return { ejected: false };
+  await query(virsh, host.uri, ['change-media', domain, device, '--eject', '--live', '--config']);
+  return { ejected: true };
+}
+
+async function agentCommand(virsh: Virsh, host: HostRef, domain: string, command: object): Promise<unknown> {
+  checkHost(host);
+  checkDomainName(domain);
+  // One argv element of JSON: no shell sees it. The agent's own deadline is shorter than virsh's.
+  const out = await query(virsh, host.uri, ['qemu-agent-command', domain, JSON.stringify(command), '--timeout', '10']);
+  return (JSON.parse(out) as { return?: unknown }).return;
+}
+
 export function createLibvirtHypervisor(options: LibvirtHypervisorOptions = {}): Hypervisor {
   const virsh = boundVirsh(options.virsh ?? execVirsh(), options.timeoutMs ?? 120_000);
-  const define = { virsh, buildSeed: options.buildSeed ?? buildSeedImage, seedDir: options.seedDir };
+  const transferMs = options.transferTimeoutMs ?? 30 * 60_000;
+  const define = { virsh };
   const migration = {
     virsh,
     pollIntervalMs: options.pollIntervalMs ?? 1000,
@@ -99,5 +129,14 @@ export function createLibvirtHypervisor(options: LibvirtHypervisorOptions = {}):
     domainState: async (host, name) => domainStateOrNull(virsh, checkHost(host).uri, checkDomainName(name)),
     listDomains: (host) => listDomains(virsh, host),
     hostFacts: async (host) => parseNodeInfo(await query(virsh, checkHost(host).uri, ['nodeinfo'])),
+    ensurePool: (host, pool) => storage.ensurePool(virsh, host, pool),
+    volumeInfo: (host, pool, name) => storage.volumeInfo(virsh, host, pool, name),
+    listVolumes: (host, pool) => storage.listVolumes(virsh, host, pool),
+    createVolume: (host, pool, spec) => storage.createVolume(virsh, host, pool, spec),
+    deleteVolume: (host, pool, name) => storage.deleteVolume(virsh, host, pool, name),
+    uploadVolume: (host, pool, name, file) => storage.uploadVolume(virsh, host, pool, name, file, transferMs),
+    downloadVolume: (host, pool, name, file) => storage.downloadVolume(virsh, host, pool, name, file, transferMs),
+    ejectMedia: (host, domain, device) => ejectMedia(virsh, host, domain, device),
+    agentCommand: (host, domain, command) => agentCommand(virsh, host, domain, command),
   };
 }

@@ -20,12 +20,19 @@ export interface MigrateDeps {
 type Where = { source: DomainState | null; target: DomainState | null };
 type StopReason = 'cancelled' | 'timeout';
 
-function migrateArgs({ domain, to }: MigrateRequest, bandwidthMiBps?: number): string[] {
+function migrateArgs({ domain, to, copyStorage }: MigrateRequest, bandwidthMiBps?: number): string[] {
   const args = ['migrate', '--live', '--persistent', '--undefinesource', '--verbose', domain, to.uri];
   if (bandwidthMiBps) args.push('--bandwidth', String(bandwidthMiBps));
+  // Only the VM's own disk, only its top layer: the base is already on the target (the caller made sure), and the
+  // seed cdrom was ejected after boot. The target's NBD server takes a port from its migration range too.
+  if (copyStorage) args.push('--copy-storage-inc', '--migrate-disks', 'vda');
   // With an address and no port, libvirt takes a free port from the destination's migration_port_min..max range.
   const address = to.migrationAddress?.includes(':') ? `[${to.migrationAddress}]` : to.migrationAddress;
-  return address ? [...args, '--migrateuri', `tcp://${address}`] : args;
+  if (!address) return args;
+  args.push('--migrateuri', `tcp://${address}`);
+  // The disk stream listens on the migration address only, not on every address of the target.
+  if (copyStorage) args.push('--disks-uri', `tcp://${address}`);
+  return args;
 }
 
 async function pollProgress(deps: MigrateDeps, req: MigrateRequest, started: number, stop: AbortSignal): Promise<void> {

@@ -11,8 +11,9 @@ import {
   formatIssues,
   libvirtUriSchema,
   migrationAddressSchema,
+  volumeNameSchema,
 } from '../../domain';
-import { HypervisorError, type DomainSpec, type HostRef } from '../hypervisor';
+import { HypervisorError, type DomainSpec, type HostRef, type PoolRef } from '../hypervisor';
 
 // XML 1.0 cannot carry most control characters at all, escaped or not; libvirt would reject the document.
 const XML_TEXT = /^[^\u0000-\u0008\u000B\u000C\u000E-\u001F\uFFFE\uFFFF]*$/;
@@ -28,13 +29,9 @@ const domainSpecSchema = z.strictObject({
   memoryMiB: z.int().min(1).max(16 * 1024 * 1024),
   image: z.discriminatedUnion('kind', [
     z.strictObject({ kind: z.literal('kernel'), kernel: absolutePathSchema, initrd: absolutePathSchema, cmdline: oneLine(4096) }),
-    z.strictObject({
-      kind: z.literal('disk'),
-      disk: absolutePathSchema,
-      format: z.enum(['qcow2', 'raw']),
-      cloudInit: z.strictObject({ userData: xmlText(1 << 20), metaData: xmlText(1 << 16) }).optional(),
-    }),
+    z.strictObject({ kind: z.literal('disk'), disk: absolutePathSchema, seed: absolutePathSchema.optional() }),
   ]),
+  guestAgent: z.boolean().optional(),
   consoleLog: absolutePathSchema.optional(),
   metadata: z.record(xmlText(256).min(1), xmlText(4096)).optional(),
 });
@@ -68,4 +65,18 @@ export function checkDomainSpec(spec: DomainSpec): DomainSpec {
   if (result.success) return spec;
   const message = `invalid domain spec ${JSON.stringify(spec?.name)}: ${problems(result.error)}`;
   throw new HypervisorError(message, Failure.InvalidDomainSpec, true);
+}
+
+const poolSchema = z.strictObject({ name: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$/), path: absolutePathSchema });
+
+export function checkPool(pool: PoolRef): PoolRef {
+  const result = poolSchema.safeParse(pool);
+  if (result.success) return pool;
+  throw new HypervisorError(`invalid storage pool ${JSON.stringify(pool?.name)}: ${problems(result.error)}`, Failure.InvalidHost, true);
+}
+
+export function checkVolumeName(name: string): string {
+  const result = volumeNameSchema.safeParse(name);
+  if (result.success) return name;
+  throw new HypervisorError(`invalid volume name ${JSON.stringify(name)}: ${problems(result.error)}`, Failure.InvalidDomainSpec, true);
 }

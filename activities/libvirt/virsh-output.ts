@@ -55,23 +55,30 @@ export function parseNodeInfo(text: string): { cpus: number; memoryMiB: number }
 
 /**
  * Progress of a running migration job from `virsh domjobinfo`, or undefined while the job has no figures yet.
- * Percent is (total - remaining) / total, as virsh --verbose computes it: "processed" leaves out zero pages, which
- * are skipped rather than sent, so processed/total stays far below 100 even for a finished migration.
+ * "Data" counts everything the job moves (the disk copy, which comes first, then memory); "File" is the disk alone
+ * (virsh's name for it); "Memory" the RAM alone, which older jobs report without a Data line. Percent is
+ * (total - remaining) / total, as virsh --verbose computes it: "processed" leaves out zero pages, which are skipped
+ * rather than sent, so processed/total stays far below 100 even for a finished migration.
  */
 export function parseJobProgress(text: string, elapsedMs: number): MigrationProgress | undefined {
   const fields = parseFields(text);
-  const pick = (what: string): number | undefined =>
-    toMiB(fields.get(`Memory ${what}`)) ?? toMiB(fields.get(`Data ${what}`));
+  const pick = (what: string): number | undefined => {
+    const data = toMiB(fields.get(`Data ${what}`));
+    return data !== undefined && data > 0 ? data : toMiB(fields.get(`Memory ${what}`));
+  };
   const total = pick('total');
   const remaining = pick('remaining');
   const processed = pick('processed');
   if (total === undefined || total <= 0 || (remaining === undefined && processed === undefined)) return undefined;
   const done = remaining !== undefined ? total - remaining : (processed as number);
   const percent = Math.min(100, Math.max(0, (done / total) * 100));
+  const diskTotal = toMiB(fields.get('File total'));
+  const diskProcessed = toMiB(fields.get('File processed'));
   return {
     percent: Math.round(percent * 10) / 10,
     ...(processed !== undefined && { dataProcessedMiB: processed }),
     ...(remaining !== undefined && { dataRemainingMiB: remaining }),
+    ...(diskTotal !== undefined && diskTotal > 0 && { diskTotalMiB: diskTotal, diskProcessedMiB: diskProcessed ?? 0 }),
     elapsedMs,
   };
 }

@@ -6,6 +6,9 @@
 // operations ask one host ("is the domain here, in what state, with which uuid?"), where "no such domain" is an
 // answer (null) rather than an error.
 import { execFile } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { Failure } from '../../domain';
 import { type DomainState, HypervisorError } from '../hypervisor';
 import { parseDomState } from './virsh-output';
@@ -86,7 +89,14 @@ const RULES: Rule[] = [
   {
     kind: 'not-found',
     permanent: true,
-    phrases: [/failed to get domain/i, /Domain not found/i, /no domain with matching (name|uuid)/i],
+    phrases: [
+      /failed to get domain/i,
+      /Domain not found/i,
+      /no domain with matching (name|uuid)/i,
+      /Storage pool not found/i,
+      /Storage volume not found/i,
+      /no storage (pool|vol) with matching/i,
+    ],
   },
   { kind: 'not-running', permanent: false, phrases: [/domain is not running/i] },
   { kind: 'already-active', permanent: false, phrases: [/domain is already (active|running)/i] },
@@ -136,6 +146,8 @@ const RULES: Rule[] = [
       /Timed out during operation/i,
       /keepalive timeout/i,
       /unexpectedly closed/i,
+      /guest agent is not (responding|connected)/i,
+      /agent (is not|isn't) (connected|available)/i,
     ],
   },
 ];
@@ -202,4 +214,16 @@ export async function domainStateOrNull(virsh: Virsh, uri: string, name: string)
 export async function domainUuidOrNull(virsh: Virsh, uri: string, name: string): Promise<string | null> {
   const out = await queryOrNull(virsh, uri, ['domuuid', name]);
   return out === null ? null : out.trim().toLowerCase();
+}
+
+/** virsh reads XML definitions from a file: a private temporary one keeps the XML off argv (and so out of `ps`). */
+export async function withXmlFile<T>(xml: string, run: (file: string) => Promise<T>): Promise<T> {
+  const dir = mkdtempSync(path.join(tmpdir(), 'bootshift-xml-'));
+  try {
+    const file = path.join(dir, 'definition.xml');
+    writeFileSync(file, xml, { mode: 0o600 });
+    return await run(file);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 }

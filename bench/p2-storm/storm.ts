@@ -4,7 +4,7 @@
 import { randomUUID } from 'node:crypto';
 import type { WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import { createBootshiftWorker } from '../../worker/create-worker';
-import { createBootSignaller } from '../../worker/gateway/boot-signaller';
+import { createBootSignaller } from '../../worker/workflow-port';
 import { createSimulatedFleet } from '../../worker/simulated-guests';
 import { provisionVm } from '../../workflows/provision-vm';
 import type { ProvisionVmInput } from '../../workflows/types';

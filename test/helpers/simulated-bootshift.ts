@@ -6,7 +6,7 @@ import { parseInventory, type Inventory, type VmSpecInput } from '../../domain';
 import type { SimulatedHypervisor } from '../../activities/simulated-hypervisor';
 import type { InventoryPort } from '../../activities/ports';
 import { createBootshiftWorker } from '../../worker/create-worker';
-import { createBootSignaller } from '../../worker/gateway/boot-signaller';
+import { createBootSignaller } from '../../worker/workflow-port';
 import { createSimulatedFleet } from '../../worker/simulated-guests';
 import type { TemporalLedger } from '../../worker/temporal-ledger';
 import { provisionVm } from '../../workflows/provision-vm';
@@ -39,6 +39,7 @@ export async function startSimulatedBootshift(
   const taskQueue = uniqueId('bootshift');
   const inventory = parseInventory({
     fleet,
+    imageDirs: ['/boot'],
     hosts: opts.hosts.map((h) => ({ ...h, uri: `test:///sim/${fleet}/${h.name}`, memoryMiB: 65536 })),
   });
   const port: InventoryPort = {

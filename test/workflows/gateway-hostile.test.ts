@@ -5,7 +5,7 @@
 import fc from 'fast-check';
 import type { FastifyInstance } from 'fastify';
 import pino from 'pino';
-import { createBootSignaller } from '../../worker/gateway/boot-signaller';
+import { createBootSignaller } from '../../worker/workflow-port';
 import { PHONE_HOME_PREFIX } from '../../worker/gateway/phone-home';
 import { createGateway } from '../../worker/gateway/server';
 import { createTokenSigner } from '../../worker/tokens';

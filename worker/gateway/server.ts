@@ -6,12 +6,12 @@ import formbody from '@fastify/formbody';
 import rateLimit from '@fastify/rate-limit';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import { formatIssues } from '../../domain';
+import type { SignalOutcome } from '../../activities/ports';
 import type { BootCompleteEvent } from '../../workflows/types';
 import type { TokenSigner } from '../tokens';
 import { PHONE_HOME_PREFIX, redactUrl } from './phone-home';
 import { readPhoneHome } from './phone-home';
 
-export type SignalOutcome = 'delivered' | 'not_found' | 'closed';
 
 export interface GatewayOptions {
   signer: TokenSigner;

@@ -50,15 +50,23 @@ describe('buildDomainXml', () => {
     expect(at(domain, 'devices', 'serial', 'source')).toBeUndefined();
   });
 
-  it('boots a disk image from a virtio disk of its format, with the seed read-only beside it', () => {
-    const spec = kernelSpec({ image: { kind: 'disk', disk: '/img/vm-1.qcow2', format: 'qcow2' } });
-    const { domain } = parse(buildDomainXml(spec, { seedImage: '/img/vm-1-cidata.img' }));
+  it('boots a cloud image from its own qcow2 disk (virtio), with the seed as a read-only IDE cdrom and the agent channel', () => {
+    const spec = kernelSpec({ image: { kind: 'disk', disk: '/pool/vm-1.qcow2', seed: '/pool/vm-1-seed.iso' }, guestAgent: true });
+    const { domain } = parse(buildDomainXml(spec));
     expect(at(domain, 'os', 'boot')).toEqual({ '@_dev': 'hd' });
     expect(at(domain, 'os', 'kernel')).toBeUndefined();
     const [disk, seed] = at(domain, 'devices', 'disk') as unknown[];
-    expect(disk).toMatchObject({ driver: { '@_type': 'qcow2' }, source: { '@_file': '/img/vm-1.qcow2' }, target: { '@_bus': 'virtio' } });
-    expect(seed).toMatchObject({ driver: { '@_type': 'raw' }, source: { '@_file': '/img/vm-1-cidata.img' }, target: { '@_dev': 'vdb' } });
+    expect(disk).toMatchObject({ '@_device': 'disk', driver: { '@_type': 'qcow2' }, source: { '@_file': '/pool/vm-1.qcow2' }, target: { '@_dev': 'vda', '@_bus': 'virtio' } });
+    // A cdrom: its media can be ejected without the guest's cooperation once the boot is complete.
+    expect(seed).toMatchObject({ '@_device': 'cdrom', driver: { '@_type': 'raw' }, source: { '@_file': '/pool/vm-1-seed.iso' }, target: { '@_dev': 'hdc', '@_bus': 'ide' } });
     expect(seed).toHaveProperty('readonly');
+    expect(at(domain, 'devices', 'channel')).toMatchObject({ '@_type': 'unix', target: { '@_type': 'virtio', '@_name': 'org.qemu.guest_agent.0' } });
+  });
+
+  it('has no seed cdrom and no agent channel unless asked', () => {
+    const { domain } = parse(buildDomainXml(kernelSpec({ image: { kind: 'disk', disk: '/pool/vm-1.qcow2' } })));
+    expect(at(domain, 'devices', 'disk')).toMatchObject({ '@_device': 'disk' });
+    expect(at(domain, 'devices', 'channel')).toBeUndefined();
   });
 
   it('keeps hostile strings as data: one <domain>, no injected elements, no CDATA', () => {

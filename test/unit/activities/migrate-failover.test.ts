@@ -14,9 +14,10 @@ const unavailable = () => new HypervisorError('failed to connect to the hypervis
 function activities(hypervisor: Partial<Hypervisor>) {
   return createVmActivities({
     hypervisor: hypervisor as Hypervisor,
+    // Shared storage: nothing to copy, so the migration itself is all the activity asks of the hypervisor.
     inventory: {
-      load: () => Promise.reject(new Error('not used')),
-      host: async (_fleet, name) => ({ name, uri: `test:///${name}`, migrationAddress: '127.0.0.1', domainType: 'qemu' }) as never,
+      load: async () => ({ fleet: 'f', storagePool: { name: 'bootshift', path: '/pool' }, imageDirs: [] }) as never,
+      host: async (_fleet, name) => ({ name, uri: `test:///${name}`, migrationAddress: '127.0.0.1', domainType: 'qemu', storage: 'shared' }) as never,
     },
     bootCallback: { url: () => 'http://127.0.0.1/', token: () => 't' } as never,
     workflows: { signalMigrationProgress: async () => undefined } as never,

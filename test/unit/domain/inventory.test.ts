@@ -33,8 +33,10 @@ describe('parseInventory', () => {
     expect(inventory).toEqual({
       fleet: 'lab',
       policy: { bootVcpusWithinCpus: true },
+      imageDirs: [],
+      storagePool: { name: 'bootshift', path: '/var/lib/libvirt/bootshift' },
       hosts: [
-        { ...host(), state: 'active', labels: { zone: 'a' }, migrationAddress: '127.0.0.1', domainType: 'qemu' },
+        { ...host(), state: 'active', labels: { zone: 'a' }, migrationAddress: '127.0.0.1', domainType: 'qemu', storage: 'local' },
         {
           name: 'settle-1',
           uri: 'qemu+ssh://root@h1.example:22/system',
@@ -45,6 +47,7 @@ describe('parseInventory', () => {
           state: 'active',
           labels: {},
           domainType: 'qemu',
+          storage: 'local',
         },
       ],
     });
@@ -122,7 +125,7 @@ describe('parseInventory', () => {
   });
 
   it.each([
-    [null, ['must be an object with fleet, policy and hosts']],
+    [null, ['must be an object with fleet, policy, imageDirs, storagePool and hosts']],
     [{ fleet: 'f', hosts: [] }, ['hosts: must list at least one host']],
     [{ fleet: 'f', hosts: {} }, ['hosts: must be a list of hosts']],
     [{ hosts: [host()] }, ['fleet: is required']],

@@ -3,7 +3,8 @@
 import { Writable } from 'node:stream';
 import pino from 'pino';
 import type { FastifyInstance } from 'fastify';
-import { createGateway, type SignalOutcome } from '../../../worker/gateway/server';
+import type { SignalOutcome } from '../../../activities/ports';
+import { createGateway } from '../../../worker/gateway/server';
 import { PHONE_HOME_PREFIX } from '../../../worker/gateway/phone-home';
 import { createTokenSigner } from '../../../worker/tokens';
 import type { BootCompleteEvent } from '../../../workflows/types';

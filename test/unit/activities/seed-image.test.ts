@@ -1,14 +1,10 @@
-// The NoCloud seed path is not exercised by the lab guest (kernel boot), so its contract is pinned here: which tool
-// is used with which arguments, what the files hold, and a plain permanent error when no tool is installed.
+// The NoCloud seed's making, pinned without a hypervisor: which tool is used with which arguments, what the files
+// hold, and a plain permanent error when no tool is installed. (The lab's cloud guest boots from a real one.)
 import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
-import { randomUUID } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Failure } from '../../../domain';
-import { buildSeedImage, writeSeedFiles } from '../../../activities/libvirt/cloud-init-seed';
-import { createLibvirtHypervisor } from '../../../activities/libvirt/libvirt-hypervisor';
-import { parseDomainXml } from '../../../activities/libvirt/domain-xml';
-import { fakeVirsh } from './fake-virsh';
+import { buildSeedImage, writeSeedFiles } from '../../../activities/seed-image';
 
 const seed = { userData: '#cloud-config\nphone_home:\n  url: http://gw/v1/x?token=t\n', metaData: 'instance-id: vm-1\nlocal-hostname: vm-1\n' };
 
@@ -74,21 +70,5 @@ describe('buildSeedImage', () => {
     await expect(attempt).rejects.toThrow(/genisoimage, xorriso, or mkfs.vfat with mcopy/);
     const leftovers = readdirSync(tmpdir()).filter((f) => !before.has(f) && f.startsWith('bootshift-seed-'));
     expect(leftovers).toEqual([]);
-  });
-});
-
-describe('defineAndStart with a disk image and cloud-init', () => {
-  it('builds the seed in seedDir and attaches it to the domain', async () => {
-    const uri = 'qemu+unix:///system?socket=/run/h0/libvirt-sock';
-    const virsh = fakeVirsh([uri]);
-    const built: string[] = [];
-    const hv = createLibvirtHypervisor({ virsh: virsh.run, seedDir: dir, buildSeed: async (req) => (built.push(req.output), req.output) });
-    const name = `vm-${randomUUID().slice(0, 8)}`;
-    const image = { kind: 'disk' as const, disk: '/images/base.qcow2', format: 'qcow2' as const, cloudInit: seed };
-    await hv.defineAndStart({ name: 'h0', uri }, { name, uuid: randomUUID(), vcpus: 1, memoryMiB: 512, image });
-    expect(built).toEqual([path.join(dir, `${name}-cidata.img`)]);
-    const xml = virsh.hosts.get(uri)?.get(name)?.xml ?? '';
-    expect(parseDomainXml(xml).name).toBe(name);
-    expect(xml).toContain(`<source file="${path.join(dir, `${name}-cidata.img`)}"/>`);
   });
 });

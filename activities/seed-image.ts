@@ -1,19 +1,20 @@
-// A NoCloud seed for disk images: a small filesystem labelled "cidata" holding user-data and meta-data, which
-// cloud-init finds on any attached disk. It is made with whichever standard tool the host has (an ISO with
-// genisoimage or xorriso, else a FAT image with mkfs.vfat + mcopy); without one, defining the VM fails plainly.
+// A NoCloud seed for cloud images: a small filesystem labelled "cidata" holding user-data and meta-data, which
+// cloud-init finds on any attached disk or cdrom. It is made on the worker's machine, in a private directory, with
+// whichever standard tool is there (an ISO with genisoimage or xorriso, else a FAT image with mkfs.vfat + mcopy;
+// without one the VM fails plainly), then uploaded into the host's pool as a volume.
 import { execFile } from 'node:child_process';
 import { accessSync, constants, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import { Failure } from '../../domain';
-import { HypervisorError, type CloudInitSeed } from '../hypervisor';
+import { Failure } from '../domain';
+import { HypervisorError, type CloudInitSeed } from './hypervisor';
 
 export type SeedRunner = (file: string, args: string[]) => Promise<unknown>;
 
 export interface SeedImageRequest {
   seed: CloudInitSeed;
-  /** Where the image goes: a path the hypervisor host can read (next to the disk image, by default). */
+  /** Where the image goes, on the worker's machine. */
   output: string;
   /** Finds a tool by name; default: the standard system directories (where the distribution installs them). */
   findTool?: (name: string) => string | undefined;

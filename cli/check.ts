@@ -27,12 +27,20 @@ export interface ObservedDomain {
   memoryMiB: number;
 }
 
+/** A VM's own volume (disk or seed) found in a host's pool; base images are a cache and not listed. */
+export interface ObservedVolume {
+  host: string;
+  name: string;
+}
+
 export interface InvariantReport {
   vms: number;
   lost: string[];
   duplicated: string[];
   overcommitted: string[];
   leakedReservations: string[];
+  /** A VM's volume where that VM does not run (or runs no more), or a seed left after boot. */
+  leakedVolumes: string[];
   misplaced: string[];
   ok: boolean;
 }
@@ -47,6 +55,8 @@ export async function checkInvariants(opts: {
   client: Client;
   inventory: Inventory;
   domains: ObservedDomain[];
+  /** The VMs' own volumes on every host; checked when given. */
+  volumes?: ObservedVolume[];
 }): Promise<InvariantReport> {
   const ledger = await opts.client.workflow.getHandle(ledgerWorkflowId(opts.inventory.fleet)).query(getLedgerSnapshotQuery);
   const expected = await expectations(opts.client);
@@ -64,8 +74,9 @@ export async function checkInvariants(opts: {
   const duplicated = [...where].filter(([, found]) => found.length > 1).map(([vmId, found]) => `${vmId} on ${found.map((d) => d.host).join(', ')}`);
   const leakedReservations = leaks(ledger, opts.domains, expected);
   const overcommitted = opts.inventory.hosts.flatMap((h) => overcommit(h, opts.domains.filter((d) => d.host === h.name), opts.inventory));
-  const report = { vms: expected.filter((e) => e.host !== null).length, lost, duplicated, overcommitted, leakedReservations, misplaced };
-  return { ...report, ok: [lost, duplicated, overcommitted, leakedReservations, misplaced].every((l) => l.length === 0) };
+  const leakedVolumes = strayVolumes(opts.volumes ?? [], opts.domains);
+  const report = { vms: expected.filter((e) => e.host !== null).length, lost, duplicated, overcommitted, leakedReservations, leakedVolumes, misplaced };
+  return { ...report, ok: [lost, duplicated, overcommitted, leakedReservations, leakedVolumes, misplaced].every((l) => l.length === 0) };
 }
 
 /** From the workflows: every completed provisioning not decommissioned since must run where its result says. */
@@ -99,6 +110,18 @@ function leaks(ledger: LedgerSnapshot, domains: ObservedDomain[], expected: Expe
   }
   for (const q of ledger.queue) found.push(`${q.vmId} still queued`);
   return found;
+}
+
+/**
+ * On a quiet fleet every VM's disk sits beside its running domain and nowhere else, and no seed is left (seeds are
+ * deleted once the guest has booted). Anything else is storage nobody will free.
+ */
+function strayVolumes(volumes: ObservedVolume[], domains: ObservedDomain[]): string[] {
+  return volumes.flatMap(({ host, name }) => {
+    if (name.endsWith('-seed.iso')) return [`${host}: seed ${name} left after boot`];
+    const domain = name.replace(/\.qcow2$/, '');
+    return domains.some((d) => d.host === host && d.name === domain && d.running) ? [] : [`${host}: ${name} belongs to no VM running there`];
+  });
 }
 
 function overcommit(host: HostConfig, domains: ObservedDomain[], inventory: Inventory): string[] {
@@ -137,6 +160,27 @@ export function observeSimulatedFleet(stateFile: string): ObservedDomain[] {
   return Object.entries(snapshot).flatMap(([host, { domains }]) => domains.map((d) => observed(host, d)));
 }
 
+/** bootshift's names for a VM's own volumes: `<domain>.qcow2` and `<domain>-seed.iso`, domains being `bs-…`. */
+const VM_VOLUME = /^bs-[a-z0-9-]+(\.qcow2|-seed\.iso)$/;
+
+export async function observeVolumes(hypervisor: Hypervisor, inventory: Inventory): Promise<ObservedVolume[]> {
+  const all = await Promise.all(
+    inventory.hosts.map(async (host) =>
+      (await hypervisor.listVolumes({ name: host.name, uri: host.uri }, inventory.storagePool))
+        .filter((name) => VM_VOLUME.test(name))
+        .map((name) => ({ host: host.name, name })),
+    ),
+  );
+  return all.flat();
+}
+
+export function observeSimulatedVolumes(stateFile: string): ObservedVolume[] {
+  const snapshot = JSON.parse(readFileSync(stateFile, 'utf8')) as SimulatedSnapshot;
+  return Object.entries(snapshot).flatMap(([host, { volumes }]) =>
+    (volumes ?? []).filter((v) => VM_VOLUME.test(v.name)).map((v) => ({ host, name: v.name })),
+  );
+}
+
 export function registerCheckCommand(program: Command, ctx: CliContext): void {
   program
     .command('check')
@@ -151,8 +195,11 @@ export function registerCheckCommand(program: Command, ctx: CliContext): void {
       if (!inventoryFile) throw usageError('--inventory: is required (no dev environment to take it from)');
       const inventory = await readInventoryFile(path.resolve(ctx.cwd, inventoryFile));
       const simulated = flags.simulatedState ?? (opts.devEnv?.worker.options.hypervisor === 'simulated' ? opts.devEnv.worker.options.extraEnv?.BOOTSHIFT_SIM_STATE_FILE : undefined);
-      const domains = simulated ? observeSimulatedFleet(path.resolve(ctx.cwd, simulated)) : await observeHypervisor(createLibvirtHypervisor(), inventory);
-      const report = await withClient(opts, (client) => checkInvariants({ client, inventory, domains }));
+      const hypervisor = createLibvirtHypervisor();
+      const [domains, volumes] = simulated
+        ? [observeSimulatedFleet(path.resolve(ctx.cwd, simulated)), observeSimulatedVolumes(path.resolve(ctx.cwd, simulated))]
+        : await Promise.all([observeHypervisor(hypervisor, inventory), observeVolumes(hypervisor, inventory)]);
+      const report = await withClient(opts, (client) => checkInvariants({ client, inventory, domains, volumes }));
       if (flags.json) writeJson(ctx.out, report);
       else ctx.out.write(`${renderReport(report)}\n`);
       if (!report.ok) throw new CliError(ExitCode.Violated, `fleet ${inventory.fleet}: invariants violated`);
@@ -160,7 +207,7 @@ export function registerCheckCommand(program: Command, ctx: CliContext): void {
 }
 
 function renderReport(report: InvariantReport): string {
-  const sections = (['lost', 'duplicated', 'misplaced', 'overcommitted', 'leakedReservations'] as const).filter((k) => report[k].length > 0);
+  const sections = (['lost', 'duplicated', 'misplaced', 'overcommitted', 'leakedReservations', 'leakedVolumes'] as const).filter((k) => report[k].length > 0);
   const head = `${report.vms} live VMs: ${report.ok ? 'ledger, hypervisors and workflows agree' : 'problems found'}`;
   return [head, ...sections.flatMap((k) => [`${k}:`, ...report[k].map((line) => `  ${line}`)])].join('\n');
 }

@@ -56,7 +56,9 @@ async function checkWithWorker(inputs: ProviderInputs, spec: VmSpec): Promise<Ch
     );
     return [];
   } catch (err) {
-    const cause = err instanceof WorkflowFailedError ? err.cause : undefined;
+    // WorkflowFailedError → ActivityFailure → the activity's own ApplicationFailure.
+    let cause: unknown = err instanceof WorkflowFailedError ? err.cause : undefined;
+    while (cause instanceof Error && !(cause instanceof ApplicationFailure) && !(cause instanceof TimeoutFailure)) cause = cause.cause;
     if (cause instanceof ApplicationFailure && cause.type === Failure.InvalidVmSpec) {
       const issues = (cause.details?.[0] ?? []) as SpecIssue[];
       return issues.length > 0 ? issues.map((i) => ({ property: i.path, reason: i.rule })) : [{ property: 'inputs', reason: cause.message }];
@@ -64,7 +66,7 @@ async function checkWithWorker(inputs: ProviderInputs, spec: VmSpec): Promise<Ch
     if (cause instanceof TimeoutFailure) {
       return [{ property: 'fleet', reason: `no bootshift worker on task queue "${connection.taskQueue}" checked the VM within ${WORKER_CHECK_TIMEOUT}` }];
     }
-    const why = err instanceof Error ? err.message : String(err);
+    const why = cause instanceof Error ? cause.message : err instanceof Error ? err.message : String(err);
     return [{ property: 'connection.address', reason: `cannot check the VM with the bootshift worker through Temporal at ${connection.address}: ${why}` }];
   }
 }

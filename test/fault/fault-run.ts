@@ -29,6 +29,8 @@ export interface FaultResult {
   lost: number;
   duplicated: number;
   leakedReservations: number;
+  /** VMs' disks or seeds left where no VM of theirs runs (checked by the faults that involve storage). */
+  leakedVolumes?: number;
   notes?: string;
 }
 

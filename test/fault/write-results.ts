@@ -13,17 +13,21 @@ const rows: Row[] = readdirSync(resultsDir)
   .map((f) => JSON.parse(readFileSync(path.join(resultsDir, f), 'utf8')) as Row);
 
 const table = [
-  '| fault | runs | injections | VMs | lost | duplicated | leaked reservations | notes |',
-  '|---|---:|---:|---:|---:|---:|---:|---|',
-  ...rows.map((r) => `| ${r.fault} | ${r.runs} | ${r.injections} | ${r.vms} | ${r.lost} | ${r.duplicated} | ${r.leakedReservations} | ${r.notes ?? ''} (${r.scale}) |`),
+  '| fault | runs | injections | VMs | lost | duplicated | leaked reservations | leaked volumes | notes |',
+  '|---|---:|---:|---:|---:|---:|---:|---:|---|',
+  ...rows.map(
+    (r) =>
+      `| ${r.fault} | ${r.runs} | ${r.injections} | ${r.vms} | ${r.lost} | ${r.duplicated} | ${r.leakedReservations} | ${r.leakedVolumes ?? '-'} | ${r.notes ?? ''} (${r.scale}) |`,
+  ),
 ];
 
 const text = `# Fault suite results
 
 Produced by \`npm run fault\` (= \`BOOTSHIFT_FAULT_SCALE=full jest --selectProjects fault --runInBand\`, then this
 report); \`npm test\` runs the same tests at CI scale on every submission. Every VM is checked by the invariant checker
-(\`lab/invariants.ts\`): ledger, hypervisor domains and workflow results must agree, with no VM lost or duplicated, no
-host over its policy and no reservation that no live VM accounts for.
+(\`bootshift check\`, \`cli/check.ts\`): ledger, hypervisor domains and workflow results must agree, with no VM lost or
+duplicated, no host over its policy, no reservation that no live VM accounts for and (where VMs have disks) no disk or
+seed left where no VM of its own runs ("-": a fault whose VMs have no disks).
 
 Last full run: ${rows.map((r) => r.at).sort().at(-1) ?? 'none'} on ${os.cpus().length} cores, ${os.type()} ${os.release()}.
 
@@ -31,8 +35,8 @@ ${table.join('\n')}
 
 One fault alone, at full scale: \`BOOTSHIFT_FAULT_SCALE=full npx jest --selectProjects fault <file>\` (after
 \`npm run build\`), with \`<file>\` one of \`test/fault/worker-kills.test.ts\`, \`test/fault/temporal-restart.test.ts\`,
-\`test/fault/lab-migration-target-killed.test.ts\` and \`test/fault/pulumi-faults.test.ts\` (the boot timeout and the
-interrupted \`pulumi up\`).
+\`test/fault/lab-migration-target-killed.test.ts\`, \`test/fault/block-migration-target-killed.test.ts\` and
+\`test/fault/pulumi-faults.test.ts\` (the boot timeout and the interrupted \`pulumi up\`).
 `;
 writeFileSync(path.join(__dirname, 'RESULTS.md'), text);
 process.stdout.write(text);

@@ -104,6 +104,8 @@ export interface MigrateRequest {
    * into a fresh volume of the same size the caller created on `to`, over the same base.
    */
   copyStorage?: boolean;
+  /** Encrypt the migration streams (memory and disk) with qemu's native TLS, verifying the target's certificate. */
+  tls?: boolean;
 }
 
 export interface Hypervisor {
@@ -111,8 +113,11 @@ export interface Hypervisor {
   defineAndStart(host: HostRef, spec: DomainSpec): Promise<{ created: boolean; state: DomainState }>;
   /** Live migration; afterwards the domain runs on `to` and is gone from `from`, or this throws. */
   migrate(request: MigrateRequest): Promise<{ durationMs: number }>;
-  /** Idempotent: destroy (if running) and undefine; a domain that does not exist is success (`existed: false`). */
-  destroy(host: HostRef, domain: string): Promise<{ existed: boolean }>;
+  /**
+   * Idempotent: destroy (if running) and undefine; a domain that does not exist is success (`existed: false`). With
+   * `owner`, a domain whose bootshift metadata names another VM is left alone (a DomainConflict): names are hashes.
+   */
+  destroy(host: HostRef, domain: string, owner?: string): Promise<{ existed: boolean }>;
   /** null when the host has no such domain. */
   domainState(host: HostRef, domain: string): Promise<DomainState | null>;
   /** Every domain defined on the host, with its size, for inventory checks and the invariant checker. */

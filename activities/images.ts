@@ -70,12 +70,15 @@ export function pathsOutsideImageDirs(inventory: Inventory, files: Record<string
 }
 
 export function createImageCatalog(): ImageCatalog {
-  // Hashing a few hundred MB takes a second or two: done once per file version (size and mtime), per process.
-  const hashes = new Map<string, { size: number; mtimeMs: number; sha256: Promise<string> }>();
+  // Hashing a few hundred MB takes a second or two: done once per file version, per process. The version is everything
+  // a replacement changes (inode, size, both times): `cp -p` or `rsync -t` keep size and mtime, and two contents under
+  // one volume name would corrupt the disks layered on them.
+  const hashes = new Map<string, { version: string; sha256: Promise<string> }>();
   const sha256Of = (file: string): Promise<string> => {
-    const { size, mtimeMs } = statSync(file);
+    const { ino, size, mtimeMs, ctimeMs } = statSync(file);
+    const version = `${ino}:${size}:${mtimeMs}:${ctimeMs}`;
     const known = hashes.get(file);
-    if (known && known.size === size && known.mtimeMs === mtimeMs) return known.sha256;
+    if (known && known.version === version) return known.sha256;
     const sha256 = new Promise<string>((resolve, reject) => {
       const hash = createHash('sha256');
       createReadStream(file)
@@ -83,7 +86,7 @@ export function createImageCatalog(): ImageCatalog {
         .on('end', () => resolve(hash.digest('hex')))
         .on('error', reject);
     });
-    hashes.set(file, { size, mtimeMs, sha256 });
+    hashes.set(file, { version, sha256 });
     sha256.catch(() => hashes.delete(file));
     return sha256;
   };

@@ -38,6 +38,16 @@ export const guestParamsSchema = z.strictObject({
 
 export type GuestParams = z.input<typeof guestParamsSchema>;
 
+/**
+ * Why a kernel image cannot phone home to this gateway URL (the minimal guest speaks plain HTTP), or undefined if it
+ * can. Checked before anything is reserved, so the refusal comes at `pulumi preview` and not from defineAndStartVm.
+ */
+export function kernelGatewayProblem(url: string): string | undefined {
+  const parsed = guestParamsSchema.shape.url.safeParse(url);
+  if (parsed.success) return undefined;
+  return `kernel images phone home with a minimal HTTP client over plain http, and this worker's gateway is ${new URL(url).protocol.replace(':', '')}: use a cloud image (cloud-init speaks https)`;
+}
+
 export function guestCmdline(params: GuestParams): string {
   const { url, token, id, burn } = guestParamsSchema.parse(params);
   return [

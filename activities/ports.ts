@@ -21,8 +21,8 @@ export interface InventoryPort {
 }
 
 export interface BootCallback {
-  /** Per-VM secret the guest presents when it phones home. */
-  token(workflowId: string): string;
+  /** The secret the guest presents when it phones home: good for this run of this VM's provisioning, and one boot. */
+  token(claims: { workflowId: string; runId: string; nonce: string }): string;
   /** The URL the guest posts to when its boot is complete. */
   url(workflowId: string): string;
 }
@@ -31,13 +31,19 @@ export type WorkflowOutcome =
   | { status: 'completed'; result: ProvisionVmResult }
   | { status: 'failed' | 'cancelled' | 'terminated' | 'timed_out' | 'not_found'; error?: string };
 
-/** What became of a signal to a VM's workflow: delivered, or no running provisionVm of that id. */
-export type SignalOutcome = 'delivered' | 'not_found' | 'closed';
+/**
+ * What became of a boot-complete report: accepted; refused by the workflow (not booting, not defined yet, already
+ * reported, or a nonce of another boot); or no running provisionVm (run) of that id.
+ */
+export type BootReportOutcome = 'accepted' | 'refused' | 'not_found' | 'closed';
 
 export interface WorkflowPort {
   signalMigrationProgress(workflowId: string, event: MigrationProgressEvent): Promise<void>;
-  /** The same boot-complete signal the gateway sends; only a running provisionVm is signalled. */
-  signalBootComplete(workflowId: string, event: BootCompleteEvent): Promise<SignalOutcome>;
+  /**
+   * The bootComplete update, as the gateway sends it: only to a running provisionVm (the given run, when a token named
+   * one), whose validator decides; a refusal leaves nothing in its history.
+   */
+  reportBootComplete(workflowId: string, event: BootCompleteEvent, runId?: string): Promise<BootReportOutcome>;
   /** Cancels the workflow when asked and it is still running, then waits for it to close. */
   awaitOutcome(workflowId: string, options: { cancel: boolean; onWait?: () => void }): Promise<WorkflowOutcome>;
 }
@@ -49,6 +55,8 @@ export interface FleetRef {
 export interface DefineAndStartVmInput extends FleetRef {
   vmId: string;
   workflowId: string;
+  /** The workflow's random nonce for this boot, bound into the guest's token. */
+  bootNonce: string;
   domainName: string;
   uuid: string;
   host: string;
@@ -87,6 +95,8 @@ export interface MigrateVmInput extends FleetRef {
 export interface DestroyVmInput extends FleetRef {
   host: string;
   domainName: string;
+  /** Only a domain whose metadata names this VM is destroyed (and only then its volumes deleted). */
+  vmId: string;
 }
 
 export interface DestroyVmResult {

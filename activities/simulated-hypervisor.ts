@@ -195,10 +195,13 @@ class Simulation implements SimulatedHypervisor {
     return { durationMs: this.opts.clock.now() - started };
   }
 
-  async destroy(hostRef: HostRef, domain: string): Promise<{ existed: boolean }> {
+  async destroy(hostRef: HostRef, domain: string, owner?: string): Promise<{ existed: boolean }> {
     const host = this.enter({ op: 'destroy', host: hostRef, domain });
     const record = host.domains.get(domain);
     if (!record) return { existed: false };
+    if (owner !== undefined && record.metadata?.vmId !== owner) {
+      throw error(`domain ${domain} on ${host.ref.name} belongs to ${record.metadata?.vmId ?? 'no bootshift VM'}, not ${owner}: left alone`, Failure.DomainConflict, true);
+    }
     host.domains.delete(domain);
     record.run += 1; // a pending boot completion or migration of this run no longer applies
     return { existed: true };

@@ -7,11 +7,11 @@ import path from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
-import { Failure, VmSpecError, parseVmSpec, seedVolumeOf, type HostConfig, type Inventory, type VmSpec } from '../domain';
+import { Failure, VmSpecError, overlayVolumeOf, parseVmSpec, seedVolumeOf, type HostConfig, type Inventory, type VmSpec } from '../domain';
 import { heartbeating } from './heartbeat';
 import { SEED_DEVICE, classified, type DomainSpec, type HostRef, type Hypervisor, type MigrationProgress } from './hypervisor';
 import { createImageCatalog, invalidVmSpec, pathsOutsideImageDirs, type ImageCatalog, type SpecIssue } from './images';
-import { cloudInitSeed, guestCmdline } from './phone-home';
+import { cloudInitSeed, guestCmdline, kernelGatewayProblem } from './phone-home';
 import type {
   AwaitGuestAgentInput,
   BootCallback,
@@ -69,6 +69,9 @@ export function createVmActivities(deps: VmActivityDeps) {
       });
       if (spec.image.kind === 'kernel') {
         const issues = pathsOutsideImageDirs(inventory, { 'image.kernel': spec.image.kernel, 'image.initrd': spec.image.initrd });
+        // Only the URL's scheme and shape matter here; the workflow id in its path is the guest's own later.
+        const gateway = kernelGatewayProblem(deps.bootCallback.url('check'));
+        if (gateway) issues.push({ path: 'image.kind', rule: gateway });
         if (issues.length > 0) throw invalidVmSpec(issues);
         return {};
       }
@@ -140,7 +143,7 @@ export function createVmActivities(deps: VmActivityDeps) {
             if (status !== undefined) agentReadyMs ??= Date.now() - started;
             if (status === 'done' || status === 'error') {
               const cloudInitDoneMs = Date.now() - started;
-              await deps.workflows.signalBootComplete(input.workflowId, {
+              await deps.workflows.reportBootComplete(input.workflowId, {
                 source: 'guest-agent',
                 detail: { via: 'guest-agent', host: host.name, cloudInit: status },
               });
@@ -178,6 +181,7 @@ export function createVmActivities(deps: VmActivityDeps) {
                 signal: Context.current().cancellationSignal,
                 onProgress: progress.report,
                 copyStorage: copy,
+                tls: inventory.migrationTransport === 'tls',
               });
               // The VM runs on the target now: the source's copy of its disk is nobody's.
               if (sides) await storage.deleteOwned(from, sides[0], input.domainName);
@@ -195,13 +199,18 @@ export function createVmActivities(deps: VmActivityDeps) {
       );
     },
 
-    /** Destroys and undefines the domain on the host, and deletes the VM's own volumes there (disk, seed). */
+    /**
+     * Destroys and undefines the VM's domain on the host (never another VM's of the same name), and deletes its own
+     * volumes there (disk, seed), unless the host's pool is shared with a host where the VM still runs.
+     */
     async destroyVm(input: DestroyVmInput): Promise<DestroyVmResult> {
       const inventory = await deps.inventory.load(input.fleet);
-      const host = await hostRef(input.fleet, input.host);
+      const config = await deps.inventory.host(input.fleet, input.host);
+      const host = refOf(config);
       return heartbeating(() =>
         classified(async () => {
-          const { existed } = await hv.destroy(host, input.domainName);
+          const { existed } = await hv.destroy(host, input.domainName, input.vmId);
+          if (config.storage === 'shared' && (await runsOnSharedPeer(inventory, config.name, input.domainName))) return { existed, volumes: [] };
           const volumes = await storage.deleteOwned(host, poolOf(inventory), input.domainName);
           return { existed, volumes };
         }),
@@ -215,25 +224,43 @@ export function createVmActivities(deps: VmActivityDeps) {
       }),
   };
 
-  /** For a cloud image: the base cached on the host, the VM's disk over it, and (first time only) the seed. */
+  /** Whether another host of the shared pool holds the domain (or cannot be asked: then its disk must stay too). */
+  async function runsOnSharedPeer(inventory: Inventory, except: string, domainName: string): Promise<boolean> {
+    const peers = inventory.hosts.filter((h) => h.storage === 'shared' && h.name !== except);
+    const states = await Promise.all(peers.map((peer) => hv.domainState(refOf(peer), domainName).catch(() => 'unknown' as const)));
+    return states.some((state) => state !== null);
+  }
+
+  /**
+   * For a cloud image: the base cached on the host, a fresh disk of the VM's own over it, and the seed. A retry that
+   * finds the domain defined already keeps what it has (the disk the guest may be writing, the seed it may be reading).
+   */
   async function bootImage(input: DefineAndStartVmInput, spec: VmSpec, inventory: Inventory, host: HostRef): Promise<DomainSpec['image'] | undefined> {
     if (spec.image.kind !== 'cloud') return undefined;
     const pool = await storage.pool(host, inventory);
+    if ((await hv.domainState(host, input.domainName)) !== null) {
+      return { kind: 'disk', disk: path.posix.join(pool.path, overlayVolumeOf(input.domainName)), seed: path.posix.join(pool.path, seedVolumeOf(input.domainName)) };
+    }
     const base = await storage.base(inventory, spec.image.volume);
     await storage.ensureBase(host, pool, base);
-    const disk = await storage.bootDisk(host, pool, { domainName: input.domainName, base: base.volume, diskGiB: spec.image.diskGiB });
-    // A retry finds the domain defined with its seed attached (or ejected already): no new seed then.
-    if ((await hv.domainState(host, input.domainName)) !== null) return { kind: 'disk', disk, seed: path.posix.join(pool.path, seedVolumeOf(input.domainName)) };
+    const disk = await storage.freshDisk(host, pool, { domainName: input.domainName, base: base.volume, diskGiB: spec.image.diskGiB });
     const phoneHome = spec.bootSignal === 'phone-home';
     const url = deps.bootCallback.url(input.workflowId);
     const seed = cloudInitSeed({
       vmId: input.vmId,
       hostname: spec.name,
       ...(spec.image.userData !== undefined && { userData: spec.image.userData }),
-      ...(phoneHome && { phoneHomeUrl: `${url}?token=${encodeURIComponent(deps.bootCallback.token(input.workflowId))}` }),
+      ...(phoneHome && { phoneHomeUrl: `${url}?token=${encodeURIComponent(bootToken(input, deps))}` }),
     });
     return { kind: 'disk', disk, seed: await storage.uploadSeed(host, pool, input.domainName, seed) };
   }
+}
+
+/** The guest's token: this run of the VM's provisioning (the activity's own workflow run) and this boot's nonce. */
+function bootToken(input: DefineAndStartVmInput, deps: VmActivityDeps): string {
+  const runId = Context.current().info.workflowExecution?.runId;
+  if (!runId) throw new Error('defineAndStartVm runs only as an activity of a workflow run');
+  return deps.bootCallback.token({ workflowId: input.workflowId, runId, nonce: input.bootNonce });
 }
 
 /** Inputs reach activities from workflow history; the spec is checked again here, where it is used. */
@@ -301,7 +328,7 @@ function domainSpec(input: DefineAndStartVmInput, spec: VmSpec, cloud: DomainSpe
           initrd: spec.image.initrd,
           cmdline: [
             spec.image.cmdline,
-            guestCmdline({ url: deps.bootCallback.url(input.workflowId), token: deps.bootCallback.token(input.workflowId), id: input.vmId }),
+            guestCmdline({ url: deps.bootCallback.url(input.workflowId), token: bootToken(input, deps), id: input.vmId }),
           ]
             .filter(Boolean)
             .join(' '),

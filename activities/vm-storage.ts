@@ -32,8 +32,11 @@ export interface VmStorage {
   /** The base image for `volume`, as the worker knows it: a file of its own, or a volume the hosts already hold. */
   base(inventory: Inventory, volume: string): Promise<BaseImage | { volume: string }>;
   ensureBase(host: HostRef, pool: PoolRef, base: BaseImage | { volume: string }, copyFrom?: { host: HostRef; pool: PoolRef }): Promise<VolumeInfo>;
-  /** The VM's disk over the base, created if absent (a retried boot reuses the one it made). */
-  bootDisk(host: HostRef, pool: PoolRef, req: { domainName: string; base: string; diskGiB: number }): Promise<string>;
+  /**
+   * A new, empty disk for the VM over the base (one of that name left by anything earlier is deleted first: its data
+   * and its base are not this VM's). Only for a VM whose domain is not defined yet.
+   */
+  freshDisk(host: HostRef, pool: PoolRef, req: { domainName: string; base: string; diskGiB: number }): Promise<string>;
   /** The seed, made on the worker in a private directory and uploaded as a fresh 0600 volume. */
   uploadSeed(host: HostRef, pool: PoolRef, domainName: string, seed: CloudInitSeed): Promise<string>;
   /**
@@ -146,14 +149,10 @@ export function createVmStorage(deps: VmStorageDeps): VmStorage {
       return pending;
     },
 
-    async bootDisk(host, pool, req) {
+    async freshDisk(host, pool, req) {
       const name = overlayVolumeOf(req.domainName);
-      if ((await hv.volumeInfo(host, pool, name)) === null) {
-        await hv.createVolume(host, pool, { name, capacityBytes: req.diskGiB * GiB, format: 'qcow2', backingVolume: req.base }).catch((err: unknown) => {
-          // A concurrent attempt of this same VM made it first: the same disk, still unused.
-          if (!(err instanceof HypervisorError && err.type === Failure.VolumeConflict)) throw err;
-        });
-      }
+      await hv.deleteVolume(host, pool, name);
+      await hv.createVolume(host, pool, { name, capacityBytes: req.diskGiB * GiB, format: 'qcow2', backingVolume: req.base });
       return path.posix.join(pool.path, name);
     },
 

@@ -10,7 +10,7 @@ import { z } from 'zod';
 import { createLibvirtHypervisor } from '../activities/libvirt/libvirt-hypervisor';
 import type { Hypervisor, ListedDomain } from '../activities/hypervisor';
 import type { SimulatedSnapshot } from '../activities/simulated-hypervisor';
-import { type HostConfig, type Inventory, type LedgerSnapshot, ledgerWorkflowId, vcpuCapacity, vmCapacity } from '../domain';
+import { isVmVolume, ledgerWorkflowId, vcpuCapacity, vmCapacity, type HostConfig, type Inventory, type LedgerSnapshot } from '../domain';
 import { readInventoryFile } from '../worker/inventory-file';
 import { getLedgerSnapshotQuery } from '../workflows/messages';
 import { CliError, ExitCode, usageError } from './errors';
@@ -160,14 +160,12 @@ export function observeSimulatedFleet(stateFile: string): ObservedDomain[] {
   return Object.entries(snapshot).flatMap(([host, { domains }]) => domains.map((d) => observed(host, d)));
 }
 
-/** bootshift's names for a VM's own volumes: `<domain>.qcow2` and `<domain>-seed.iso`, domains being `bs-…`. */
-const VM_VOLUME = /^bs-[a-z0-9-]+(\.qcow2|-seed\.iso)$/;
 
 export async function observeVolumes(hypervisor: Hypervisor, inventory: Inventory): Promise<ObservedVolume[]> {
   const all = await Promise.all(
     inventory.hosts.map(async (host) =>
       (await hypervisor.listVolumes({ name: host.name, uri: host.uri }, inventory.storagePool))
-        .filter((name) => VM_VOLUME.test(name))
+        .filter(isVmVolume)
         .map((name) => ({ host: host.name, name })),
     ),
   );
@@ -177,7 +175,7 @@ export async function observeVolumes(hypervisor: Hypervisor, inventory: Inventor
 export function observeSimulatedVolumes(stateFile: string): ObservedVolume[] {
   const snapshot = JSON.parse(readFileSync(stateFile, 'utf8')) as SimulatedSnapshot;
   return Object.entries(snapshot).flatMap(([host, { volumes }]) =>
-    (volumes ?? []).filter((v) => VM_VOLUME.test(v.name)).map((v) => ({ host, name: v.name })),
+    (volumes ?? []).filter((v) => isVmVolume(v.name)).map((v) => ({ host, name: v.name })),
   );
 }
 

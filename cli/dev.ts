@@ -5,13 +5,13 @@
 import type { Command } from 'commander';
 import { z } from 'zod';
 import { type DevEnvRecord, readDevEnv, startDevEnv, stopDevEnv } from '../devenv/dev-env';
-import { commandLine, isRunning } from '../devenv/processes';
+import { isSameProcess } from '../devenv/processes';
 import { CliError, ExitCode } from './errors';
 import { type CliContext, intFlag, jsonFlag, parseFlags, resolveStateDir } from './options';
 import { writeJson } from './output';
 import path from 'node:path';
 
-const ours = (pid: number, marker: string) => isRunning(pid) && commandLine(pid).includes(marker);
+const ours = isSameProcess;
 
 const upSchema = z.object({ boot: intFlag(1, 16), settle: intFlag(0, 16), simulated: z.boolean().default(false), ui: z.boolean(), json: jsonFlag });
 
@@ -74,11 +74,11 @@ export interface DevEnvHealth {
   components: Array<{ name: 'temporal' | 'worker'; pid: number; running: boolean }>;
 }
 
-/** `ours(pid, marker)`: the pid is alive and its command line still contains what was started under it. */
-export function devEnvHealth(record: DevEnvRecord, ours: (pid: number, marker: string) => boolean): DevEnvHealth {
+/** `ours(pid, startTime)`: the pid is alive and still the process that was started under it. */
+export function devEnvHealth(record: DevEnvRecord, ours: (pid: number, startTime: string | undefined) => boolean): DevEnvHealth {
   const components = [
-    { name: 'temporal' as const, pid: record.temporal.pid, running: ours(record.temporal.pid, record.temporal.binary) },
-    { name: 'worker' as const, pid: record.worker.pid, running: ours(record.worker.pid, path.join('lib', 'worker', 'main.js')) },
+    { name: 'temporal' as const, pid: record.temporal.pid, running: ours(record.temporal.pid, record.temporal.startTime) },
+    { name: 'worker' as const, pid: record.worker.pid, running: ours(record.worker.pid, record.worker.startTime) },
   ];
   return { running: components.every((c) => c.running), components };
 }

@@ -9,7 +9,8 @@ import { z } from 'zod';
 import { Client, Connection } from '@temporalio/client';
 import { ValidationError, formatIssues, nameSchema as fleetSchema } from '../domain';
 import { type DevEnvRecord, envFile, readDevEnv } from '../devenv/dev-env';
-import { HOST_PORT, NAMESPACE, readTlsFiles, tlsConfig, type TlsSettings } from '../worker/temporal-connection';
+import { readCodecKeys, type CodecKeys } from '../worker/payload-codec';
+import { HOST_PORT, NAMESPACE, dataConverterFor, readTlsFiles, tlsConfig, type TlsSettings } from '../worker/temporal-connection';
 import { CliError, ExitCode, usageError } from './errors';
 
 export const DEFAULT_STATE_DIR = path.join('.bootshift', 'dev');
@@ -34,6 +35,7 @@ export interface GlobalFlags {
   tlsKey?: string;
   tlsCa?: string;
   tlsServerName?: string;
+  codecKeyFile?: string;
 }
 
 export interface CliOptions {
@@ -47,6 +49,7 @@ export interface CliOptions {
   /** Where `address` came from, for the "cannot reach Temporal" message. */
   addressSource: string;
   tls?: TlsSettings;
+  codecKeys?: CodecKeys;
 }
 
 const optionsSchema = z.object({
@@ -86,7 +89,19 @@ export function resolveOptions(
     throw usageError(formatIssues(parsed.error.issues, (key) => sources[key as keyof typeof sources][1]).join('\n'));
   }
   const tls = resolveTls(flags, ctx.env);
-  return { ...parsed.data, stateDir, devEnv, addressSource: sources.address[1], ...(tls && { tls }) };
+  const codecKeys = resolveCodecKeys(first([flags.codecKeyFile, '--codec-key-file'], [ctx.env.BOOTSHIFT_CODEC_KEY_FILE, 'BOOTSHIFT_CODEC_KEY_FILE'], [devEnv?.codecKeyFile, file]));
+  return { ...parsed.data, stateDir, devEnv, addressSource: sources.address[1], ...(tls && { tls }), ...(codecKeys && { codecKeys }) };
+}
+
+/** The payload encryption keys the worker uses, so the CLI can read what the workflows carry. */
+function resolveCodecKeys(source: Source | undefined): CodecKeys | undefined {
+  if (!source?.[0]) return undefined;
+  try {
+    return readCodecKeys(source[0], source[1]);
+  } catch (err) {
+    if (err instanceof ValidationError) throw usageError(err.issues.map((issue) => `${source[1]}: ${issue}`).join('\n'));
+    throw err;
+  }
 }
 
 // The same TLS settings as the worker's, by flag or by the worker's own environment variables.
@@ -152,7 +167,8 @@ export async function withClient<T>(opts: CliOptions, fn: (client: Client) => Pr
     throw new CliError(ExitCode.Unreachable, `cannot reach Temporal at ${opts.address} (from ${opts.addressSource}): ${why}${hint}`);
   }
   try {
-    return await fn(new Client({ connection, namespace: opts.namespace }));
+    const dataConverter = dataConverterFor(opts);
+    return await fn(new Client({ connection, namespace: opts.namespace, ...(dataConverter && { dataConverter }) }));
   } finally {
     await connection.close();
   }

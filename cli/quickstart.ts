@@ -4,9 +4,9 @@
 // --once, destroy the stack and tear everything down: what CI runs).
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { Client, Connection } from '@temporalio/client';
+import type { Client } from '@temporalio/client';
 import { vmWorkflowId } from '../domain';
-import { type DevEnvRecord, startDevEnv, stopDevEnv } from '../devenv/dev-env';
+import { type DevEnvRecord, clientEnv, connectDevEnv, startDevEnv, stopDevEnv } from '../devenv/dev-env';
 import { guestImage, repoRoot } from '../devenv/tools';
 import { runPulumi, type RunPulumiOptions } from '../devenv/pulumi-cli';
 import { waitFor } from '../devenv/wait';
@@ -36,14 +36,14 @@ export async function quickstart(opts: QuickstartOptions): Promise<VmStatus[]> {
   // Detached, so the Ctrl-C that ends the job reaches this process only, which then destroys the stack while the
   // worker and Temporal still run, and stops them last.
   const env = await startDevEnv({ stateDir: opts.stateDir, ui: true, detached: true });
-  const connection = await Connection.connect({ address: env.temporal.address });
+  const { client, connection } = await connectDevEnv(env);
   try {
     say(`Temporal ${env.temporal.address}, Web UI ${env.temporal.uiUrl}, boot gateway ${env.worker.gatewayUrl}`);
     const pulumi = pulumiFor(env);
     await stackReady(pulumi);
     say('pulumi up examples/quickstart: 3 VMs (boot capacity is 2, so one waits in the ledger queue)');
     const up = pulumi(['up', '--yes', '--skip-preview']);
-    const statuses = await watchProvisioning(new Client({ connection }), opts.out, up);
+    const statuses = await watchProvisioning(client, opts.out, up);
     const result = await up;
     if (result.code !== 0) throw new Error(`pulumi up failed (log: ${pulumiLog(env)}):\n${result.stdout.slice(-3000)}\n${result.stderr}`);
     opts.out.write(`\n${summaryTable(statuses)}\n\n`);
@@ -76,7 +76,7 @@ function pulumiFor(env: DevEnvRecord): Pulumi {
     cwd: path.join(repoRoot(), 'examples', 'quickstart'),
     stateDir: path.join(env.stateDir, 'pulumi'),
     passphrase: 'quickstart',
-    extraEnv: { TEMPORAL_ADDRESS: env.temporal.address, ...(env.temporal.uiUrl && { BOOTSHIFT_TEMPORAL_UI: env.temporal.uiUrl }) },
+    extraEnv: clientEnv(env),
   };
   mkdirSync(opts.stateDir, { recursive: true });
   return async (args) => {

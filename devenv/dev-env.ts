@@ -8,8 +8,11 @@ import path from 'node:path';
 import { stringify } from 'yaml';
 import { freePort } from './free-port';
 import { startLab, stopLab } from './lab-hosts';
+import { Client, Connection } from '@temporalio/client';
+import { newKeyFile, readCodecKeys } from '../worker/payload-codec';
+import { dataConverterFor } from '../worker/temporal-connection';
 import { labImageDirs } from './tools';
-import { commandLine, stopProcesses } from './processes';
+import { isSameProcess, startTimeOf, stopProcesses } from './processes';
 import { startDevServer } from './temporal-dev-server';
 import { startWorkerProcess, type WorkerProcessOptions } from './worker-process';
 
@@ -28,6 +31,8 @@ export interface DevEnvOptions {
   /** Declared CPUs of each host (default 1). */
   hostCpus?: number;
   workerEnv?: Record<string, string>;
+  /** Payload encryption keys to use instead of a new key file of the environment's own (tests that record histories). */
+  codecKeyFile?: string;
 }
 
 export interface DevEnvRecord {
@@ -37,12 +42,43 @@ export interface DevEnvRecord {
   inventoryFile: string;
   consoleDir: string;
   labDir: string | null;
-  temporal: { address: string; uiUrl: string | null; pid: number; binary: string; ports: { grpc: number; ui: number; http: number; metrics: number } };
-  worker: { pid: number; gatewayUrl: string; gatewayPort: number; logFile: string; options: WorkerProcessOptions };
+  temporal: {
+    address: string;
+    uiUrl: string | null;
+    /** The worker's codec endpoint the UI decodes payloads through. */
+    codecEndpoint: string | null;
+    pid: number;
+    /** With the pid, what makes sure `down` stops this process and no other that got the pid since. */
+    startTime?: string;
+    binary: string;
+    ports: { grpc: number; ui: number; http: number; metrics: number };
+  };
+  /** The payload encryption keys every client of this environment needs (0600, in the state dir). */
+  codecKeyFile: string;
+  worker: { pid: number; startTime?: string; gatewayUrl: string; gatewayPort: number; logFile: string; options: WorkerProcessOptions };
   persistent: boolean;
 }
 
 export const envFile = (stateDir: string) => path.join(stateDir, 'env.json');
+
+/**
+ * A client of the environment, with its payload encryption keys: the worker seals every payload, so a client without
+ * them could start workflows but not read their results. Close the connection when done.
+ */
+export async function connectDevEnv(record: DevEnvRecord): Promise<{ client: Client; connection: Connection }> {
+  const connection = await Connection.connect({ address: record.temporal.address });
+  const dataConverter = dataConverterFor({ codecKeys: readCodecKeys(record.codecKeyFile) });
+  return { client: new Client({ connection, ...(dataConverter && { dataConverter }) }), connection };
+}
+
+/** What a Pulumi program (or any client) needs in its environment to use this dev environment. */
+export function clientEnv(record: DevEnvRecord): Record<string, string> {
+  return {
+    TEMPORAL_ADDRESS: record.temporal.address,
+    BOOTSHIFT_CODEC_KEY_FILE: record.codecKeyFile,
+    ...(record.temporal.uiUrl && { BOOTSHIFT_TEMPORAL_UI: record.temporal.uiUrl }),
+  };
+}
 
 export function readDevEnv(stateDir: string): DevEnvRecord | undefined {
   const file = envFile(stateDir);
@@ -54,20 +90,33 @@ export async function startDevEnv(opts: DevEnvOptions): Promise<DevEnvRecord> {
   await stopDevEnv(stateDir);
   mkdirSync(stateDir, { recursive: true });
   const secretFile = gatewaySecret(stateDir);
+  const codecKeyFile = opts.codecKeyFile ?? codecKeys(stateDir);
   // A simulated fleet is only meaningful together with the Temporal state that knows its VMs.
   if (!opts.persistent) rmSync(path.join(stateDir, 'simulated-fleet.json'), { force: true });
+  const ui = opts.ui ?? true;
+  const codecEndpoint = ui ? `http://127.0.0.1:${await freePort()}` : null;
   const temporal = await startDevServer({
-    ui: opts.ui ?? true,
+    ui,
     logFile: path.join(stateDir, 'temporal.log'),
     detached: opts.detached ?? false,
     ...(opts.persistent && { dbFile: path.join(stateDir, 'temporal.db') }),
+    ...(codecEndpoint && { codecEndpoint }),
   });
   const record: Partial<DevEnvRecord> = {
     stateDir,
     taskQueue: 'bootshift',
     labDir: null,
     persistent: opts.persistent ?? false,
-    temporal: { address: temporal.address, uiUrl: temporal.uiUrl ?? null, pid: temporal.pid, binary: temporal.binary, ports: temporal.ports },
+    codecKeyFile,
+    temporal: {
+      address: temporal.address,
+      uiUrl: temporal.uiUrl ?? null,
+      codecEndpoint,
+      pid: temporal.pid,
+      ...withStartTime(temporal.pid),
+      binary: temporal.binary,
+      ports: temporal.ports,
+    },
   };
   save(stateDir, record);
   try {
@@ -86,10 +135,15 @@ export async function startDevEnv(opts: DevEnvOptions): Promise<DevEnvRecord> {
       logFile,
       consoleDir: hosts.consoleDir,
       detached: opts.detached ?? false,
-      extraEnv: { BOOTSHIFT_SIM_STATE_FILE: path.join(stateDir, 'simulated-fleet.json'), ...opts.workerEnv },
+      extraEnv: {
+        BOOTSHIFT_SIM_STATE_FILE: path.join(stateDir, 'simulated-fleet.json'),
+        BOOTSHIFT_CODEC_KEY_FILE: codecKeyFile,
+        ...(codecEndpoint && temporal.uiUrl && { BOOTSHIFT_CODEC_LISTEN: new URL(codecEndpoint).host, BOOTSHIFT_CODEC_UI_ORIGIN: temporal.uiUrl }),
+        ...opts.workerEnv,
+      },
     };
     const worker = await startWorkerProcess(options);
-    record.worker = { pid: worker.pid, gatewayUrl: worker.gatewayUrl, gatewayPort, logFile, options };
+    record.worker = { pid: worker.pid, ...withStartTime(worker.pid), gatewayUrl: worker.gatewayUrl, gatewayPort, logFile, options };
     save(stateDir, record);
     return record as DevEnvRecord;
   } catch (err) {
@@ -124,16 +178,28 @@ async function startHosts(stateDir: string, opts: DevEnvOptions): Promise<Pick<D
 export async function stopDevEnv(stateDir: string): Promise<boolean> {
   const record = readDevEnv(stateDir) as Partial<DevEnvRecord> | undefined;
   if (!record) return false;
-  const ours = (pid: number | undefined, marker: string | undefined) => (pid && marker && commandLine(pid).includes(marker) ? [pid] : []);
-  await stopProcesses(ours(record.worker?.pid, path.join('lib', 'worker', 'main.js')), 30_000);
+  const ours = (process: { pid: number; startTime?: string } | undefined) => (process && isSameProcess(process.pid, process.startTime) ? [process.pid] : []);
+  await stopProcesses(ours(record.worker), 30_000);
   if (record.labDir) await stopLab(record.labDir);
-  await stopProcesses(ours(record.temporal?.pid, record.temporal?.binary));
+  await stopProcesses(ours(record.temporal));
   rmSync(envFile(stateDir), { force: true });
   return true;
 }
 
+function withStartTime(pid: number): { startTime?: string } {
+  const startTime = startTimeOf(pid);
+  return startTime ? { startTime } : {};
+}
+
 function save(stateDir: string, record: Partial<DevEnvRecord>): void {
   writeFileSync(envFile(stateDir), `${JSON.stringify(record, null, 2)}\n`);
+}
+
+/** The payload encryption keys: random, kept in the state dir with owner-only permissions, never printed. */
+function codecKeys(stateDir: string): string {
+  const file = path.join(stateDir, 'codec-keys.json');
+  if (!existsSync(file)) writeFileSync(file, newKeyFile(), { mode: 0o600 });
+  return file;
 }
 
 /** The gateway's HMAC key: random, kept in the state dir with owner-only permissions, never printed. */
@@ -146,7 +212,7 @@ function gatewaySecret(stateDir: string): string {
 /** Starts the recorded worker again (after a crash or a deliberate kill), with the same settings. */
 export async function restartWorker(record: DevEnvRecord): Promise<DevEnvRecord> {
   const worker = await startWorkerProcess(record.worker.options);
-  const next = { ...record, worker: { ...record.worker, pid: worker.pid } };
+  const next = { ...record, worker: { ...record.worker, pid: worker.pid, ...withStartTime(worker.pid) } };
   save(record.stateDir, next);
   return next;
 }
@@ -154,15 +220,16 @@ export async function restartWorker(record: DevEnvRecord): Promise<DevEnvRecord>
 /** Starts the recorded Temporal dev server again on the same ports and database (persistent environments only). */
 export async function restartTemporal(record: DevEnvRecord): Promise<DevEnvRecord> {
   if (!record.persistent) throw new Error('restartTemporal needs a persistent environment (its state would be lost)');
-  await stopProcesses([record.temporal.pid].filter((pid) => commandLine(pid).includes(record.temporal.binary)));
+  await stopProcesses(isSameProcess(record.temporal.pid, record.temporal.startTime) ? [record.temporal.pid] : []);
   const server = await startDevServer({
     ui: record.temporal.uiUrl !== null,
     logFile: path.join(record.stateDir, 'temporal.log'),
     dbFile: path.join(record.stateDir, 'temporal.db'),
     ports: record.temporal.ports,
+    ...(record.temporal.codecEndpoint && { codecEndpoint: record.temporal.codecEndpoint }),
     detached: record.worker.options.detached ?? false,
   });
-  const next = { ...record, temporal: { ...record.temporal, pid: server.pid } };
+  const next = { ...record, temporal: { ...record.temporal, pid: server.pid, ...withStartTime(server.pid) } };
   save(record.stateDir, next);
   return next;
 }

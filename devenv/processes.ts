@@ -14,6 +14,24 @@ export function isRunning(pid: number): boolean {
   }
 }
 
+/**
+ * When the process started (clock ticks since boot, /proc/<pid>/stat field 22): with the pid, what identifies a process
+ * for good, since a pid is reused once its process is gone and a command line can be anyone's.
+ */
+export function startTimeOf(pid: number): string | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19];
+  } catch {
+    return undefined;
+  }
+}
+
+/** Whether `pid` is still the process that was started as recorded (same start time), and still running. */
+export function isSameProcess(pid: number, startTime: string | undefined): boolean {
+  return startTime !== undefined && isRunning(pid) && startTimeOf(pid) === startTime;
+}
+
 export function commandLine(pid: number): string {
   try {
     return readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').join(' ').trim();

@@ -23,6 +23,8 @@ export interface DevServerOptions {
   detached?: boolean;
   readyTimeoutMs?: number;
   binary?: string;
+  /** Where the Web UI decodes payloads (the worker's codec endpoint). */
+  codecEndpoint?: string;
   /** Reuse these ports (a restart of a persistent server keeps its address). */
   ports?: { grpc: number; ui: number; http: number; metrics: number };
 }
@@ -74,6 +76,7 @@ function serverArgs(ports: { grpc: number; ui: number; http: number; metrics: nu
   const args = ['server', 'start-dev', '--ip', '127.0.0.1', '--port', String(ports.grpc)];
   args.push('--http-port', String(ports.http), '--metrics-port', String(ports.metrics), '--log-level', 'warn');
   args.push(...(opts.ui ? ['--ui-port', String(ports.ui)] : ['--headless']));
+  if (opts.ui && opts.codecEndpoint) args.push('--ui-codec-endpoint', opts.codecEndpoint);
   if (opts.dbFile) args.push('--db-filename', opts.dbFile);
   // Flags only take effect on a new database; registerSearchAttributes covers an existing one.
   for (const key of searchAttributeKeys) args.push('--search-attribute', `${key.name}=Keyword`);

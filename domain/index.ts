@@ -20,6 +20,7 @@ export {
   bootReservationId,
   domainNameFor,
   idSchema,
+  isVmVolume,
   ledgerWorkflowId,
   nameSchema,
   overlayVolumeOf,

@@ -14,14 +14,38 @@ export const DEFAULT_CPU_ALLOCATION_RATIO = 4.0;
 
 // The URI is handed to virsh as one argv element; the character set still excludes whitespace and shell
 // metacharacters (including "&", so only one query parameter fits) as a second line of defence.
+// No "%" either: libvirt decodes percent-escapes, so "%26" would smuggle in the "&" this pattern keeps out.
 export const LIBVIRT_URI_PATTERN =
-  /^(qemu\+unix|qemu\+ssh|qemu\+tls|qemu\+tcp|qemu|test):\/\/[A-Za-z0-9._~%@:[\]-]*\/[A-Za-z0-9._~%/+-]*(\?[A-Za-z0-9._~%/+=,-]*)?$/;
+  /^(qemu\+unix|qemu\+ssh|qemu\+tls|qemu\+tcp|qemu|test):\/\/[A-Za-z0-9._~@:[\]-]*\/[A-Za-z0-9._~/+-]*(\?[A-Za-z0-9._~/+=,-]*)?$/;
+
+/**
+ * The one query parameter a host URI may carry: where to find the socket or the credentials. Never `no_verify`
+ * (it turns off the TLS certificate check) nor anything that runs a command.
+ */
+const URI_PARAMETERS = ['socket', 'keyfile', 'pkipath', 'known_hosts', 'sshauth', 'no_tty'];
+
 export const libvirtUriSchema = z
   .string({ error: rule('must be a string') })
   .max(1024, { error: 'must be at most 1024 characters' })
   .regex(LIBVIRT_URI_PATTERN, {
-    error: 'must be a libvirt URI (qemu+unix, qemu+ssh, qemu+tls, qemu+tcp, qemu or test scheme) without spaces or shell metacharacters',
+    error: 'must be a libvirt URI (qemu+unix, qemu+ssh, qemu+tls, qemu+tcp, qemu or test scheme) without spaces, escapes or shell metacharacters',
+  })
+  .refine((uri) => !uri.includes('?') || URI_PARAMETERS.includes(uri.slice(uri.indexOf('?') + 1).split('=')[0] ?? ''), {
+    error: `may carry one parameter, of ${URI_PARAMETERS.join(', ')} (never no_verify)`,
   });
+
+const DEFAULT_PORTS: Record<string, string> = { 'qemu+ssh': '22', 'qemu+tls': '16514', 'qemu+tcp': '16509' };
+
+/** The one spelling of a host URI, so that one host written two ways is seen as one host. */
+export function normalizeLibvirtUri(uri: string): string {
+  const match = /^([a-z+]+):\/\/(?:([^@/]*)@)?(\[[^\]]*\]|[^/:?]*)(?::(\d+))?(\/[^?]*)(\?.*)?$/i.exec(uri);
+  if (!match) return uri;
+  const [, scheme = '', user, host = '', port, path = '/', query = ''] = match;
+  const s = scheme.toLowerCase();
+  const p = port && port !== DEFAULT_PORTS[s] ? `:${port}` : '';
+  const cleanPath = `/${path.split('/').filter(Boolean).join('/')}`;
+  return `${s}://${user ? `${user}@` : ''}${host.toLowerCase()}${p}${cleanPath}${query}`;
+}
 
 // Used as tcp://<address>:<port> for the migration stream; an IPv6 address must be bracketed by the caller.
 export const migrationAddressSchema = z.union([z.ipv4(), z.ipv6(), z.hostname()], {
@@ -82,7 +106,7 @@ export function crossFieldIssues(raw: unknown): string[] {
         : [];
     return [
       ...duplicateIssue(names, index, 'name', host.name, 'host name'),
-      ...duplicateIssue(uris, index, 'uri', host.uri, 'host uri'),
+      ...duplicateIssue(uris, index, 'uri', typeof host.uri === 'string' ? normalizeLibvirtUri(host.uri) : host.uri, 'host uri'),
       ...ratioOnBoot,
     ];
   });
@@ -158,9 +182,14 @@ export const inventorySchema = z.strictObject(
       .max(64, { error: 'must list at most 64 directories' })
       .default(() => []),
     storagePool: storagePoolSchema.default(() => ({ name: 'bootshift', path: '/var/lib/libvirt/bootshift' })),
+    /**
+     * How live migration streams travel: `tcp` (plain: a VM's memory and disk in clear, so only on a trusted migration
+     * network) or `tls` (libvirt's --tls: qemu's native TLS, with the hosts' migration certificates).
+     */
+    migrationTransport: z.enum(['tcp', 'tls'], { error: rule('must be "tcp" or "tls"') }).default('tcp'),
     hosts: z.array(hostSchema, { error: rule('must be a list of hosts') }).min(1, { error: 'must list at least one host' }),
   },
-  { error: 'must be an object with fleet, policy, imageDirs, storagePool and hosts' },
+  { error: 'must be an object with fleet, policy, imageDirs, storagePool, migrationTransport and hosts' },
 );
 
 export type Inventory = z.output<typeof inventorySchema>;

@@ -54,14 +54,19 @@ export function ledgerWorkflowId(fleet: string): string {
   return `fleet/${fleet}`;
 }
 
-/** FNV-1a, 32 bit: deterministic and dependency-free, which workflow code needs. Not for security. */
-function fnv1a(text: string): number {
-  let hash = 0x811c9dc5;
+/**
+ * FNV-1a, 64 bit: deterministic and dependency-free, which workflow code needs. 32 bits let two VM ids share a domain
+ * name within a second of searching; 64 bits need billions of VMs for an accidental clash, and destroy checks the
+ * domain's own metadata besides. Not for security.
+ */
+function fnv1a64(text: string): string {
+  let hash = 0xcbf29ce484222325n;
+  // VM ids are ASCII (ID_PATTERN), so code units are bytes.
   for (let i = 0; i < text.length; i += 1) {
-    hash ^= text.charCodeAt(i);
-    hash = Math.imul(hash, 0x01000193) >>> 0;
+    hash ^= BigInt(text.charCodeAt(i) & 0xff);
+    hash = (hash * 0x100000001b3n) & 0xffffffffffffffffn;
   }
-  return hash;
+  return hash.toString(16).padStart(16, '0');
 }
 
 /**
@@ -77,7 +82,7 @@ export function vmNameOf(vmId: string): string {
 
 export function domainNameFor(vmId: string): string {
   const readable = vmNameOf(vmId).toLowerCase().replace(/[^a-z0-9-]/g, '-').slice(0, 40) || 'vm';
-  return `bs-${readable}-${fnv1a(vmId).toString(16).padStart(8, '0')}`;
+  return `bs-${readable}-${fnv1a64(vmId)}`;
 }
 
 // Reservation ids name the provisioning run, not just the VM: the ledger refuses to reuse a released id (a late
@@ -104,6 +109,11 @@ export function seedVolumeOf(domainName: string): string {
 
 export function ownedVolumesOf(domainName: string): string[] {
   return [overlayVolumeOf(domainName), seedVolumeOf(domainName)];
+}
+
+/** Whether a volume name is one of a VM's own (never a base image: a VM must not be layered on another's disk). */
+export function isVmVolume(name: string): boolean {
+  return /^bs-[a-z0-9-]{1,40}-[0-9a-f]{8,16}(\.qcow2|-seed\.iso)$/.test(name);
 }
 
 /**

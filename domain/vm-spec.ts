@@ -4,17 +4,19 @@
 // and a kernel + initrd pair booted directly (fast; the lab's busybox guest).
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
-import { nameSchema, volumeNameSchema } from './names';
+import { isVmVolume, nameSchema, volumeNameSchema } from './names';
 import { ValidationError, absolutePathSchema, intIn, parseOrThrow, rule } from './validation';
 
 const kernelImage = z.strictObject({
   kind: z.literal('kernel'),
   kernel: absolutePathSchema,
   initrd: absolutePathSchema,
+  // Printable ASCII only: the kernel splits on whitespace (a tab would split a word the guest then misreads), and
+  // the limit leaves room for bootshift's own parameters within the kernel's 4096 bytes.
   cmdline: z
     .string({ error: rule('must be a string') })
-    .max(4096, { error: 'must be at most 4096 characters' })
-    .regex(/^[^\0\r\n]*$/, { error: 'must be one line' })
+    .max(2048, { error: 'must be at most 2048 characters (bootshift adds its own parameters within the 4096 the kernel takes)' })
+    .regex(/^[\x20-\x7e]*$/, { error: 'must be one line of printable ASCII (no tabs or control characters)' })
     .optional(),
 });
 
@@ -50,7 +52,7 @@ export const cloudConfigSchema = z
 const cloudImage = z.strictObject({
   kind: z.literal('cloud'),
   /** The base image: a volume of that name in the hosts' pool, or a file of that name in the inventory's imageDirs. */
-  volume: volumeNameSchema,
+  volume: volumeNameSchema.refine((name) => !isVmVolume(name), { error: "must name a base image, not a VM's own disk or seed" }),
   /** Size of the VM's own disk; at least the base image's virtual size. */
   diskGiB: intIn(1, 4096),
   userData: cloudConfigSchema.optional(),

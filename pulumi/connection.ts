@@ -1,6 +1,7 @@
 // How a Pulumi program reaches bootshift's Temporal: stack config (`bootshift:*`) first, then the environment, read
 // once per program. The result travels to the provider process as an input of each VirtualMachine (the provider runs
-// elsewhere and sees neither), with the TLS key wrapped as a secret so it never lands in state in clear.
+// elsewhere and sees neither), with the TLS key and the payload encryption keys wrapped as secrets so they never land
+// in state in clear.
 import { readFileSync } from 'node:fs';
 import * as pulumi from '@pulumi/pulumi';
 import { withoutUndefined } from '../domain';
@@ -23,6 +24,8 @@ export function connectionSettings(): pulumi.Output<ConnectionSettings> {
   const caPem = config.get('tlsCa') ?? read(env.TEMPORAL_TLS_CA);
   const serverName = config.get('tlsServerName') ?? env.TEMPORAL_TLS_SERVER_NAME;
   const keyPem = config.getSecret('tlsKey') ?? (env.TEMPORAL_TLS_KEY ? pulumi.secret(read(env.TEMPORAL_TLS_KEY)!) : undefined);
+  // The payload encryption keys (the worker's key file, as JSON): a secret, like the TLS key.
+  const codecKeys = config.getSecret('codecKeys') ?? (env.BOOTSHIFT_CODEC_KEY_FILE ? pulumi.secret(read(env.BOOTSHIFT_CODEC_KEY_FILE)!) : undefined);
   const plain = {
     address: config.get('temporalAddress') ?? env.TEMPORAL_ADDRESS ?? '127.0.0.1:7233',
     namespace: config.get('namespace') ?? env.TEMPORAL_NAMESPACE ?? 'default',
@@ -30,9 +33,10 @@ export function connectionSettings(): pulumi.Output<ConnectionSettings> {
     uiUrl: config.get('temporalUiUrl') ?? env.BOOTSHIFT_TEMPORAL_UI,
   };
   const hasTls = certPem || caPem || keyPem || serverName;
-  cached = pulumi.output(keyPem ?? '').apply((key) => ({
+  cached = pulumi.all([keyPem ?? '', codecKeys ?? '']).apply(([key, codec]) => ({
     ...withoutUndefined(plain),
     ...(hasTls && { tls: withoutUndefined({ certPem, caPem, serverName, keyPem: key || undefined }) }),
+    ...(codec && { codecKeys: JSON.parse(codec) as ConnectionSettings['codecKeys'] }),
   }));
   return cached;
 }

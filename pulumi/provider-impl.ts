@@ -41,6 +41,13 @@ export async function check(_olds: Record<string, unknown>, news: Record<string,
   return { inputs: checked.inputs, failures: await checkWithWorker(checked.inputs as unknown as ProviderInputs, checked.spec) };
 }
 
+/** Past the SDK's wrappers (WorkflowFailedError → ActivityFailure → …) to the failure that says what went wrong. */
+function innermost(err: unknown): unknown {
+  let cause = err;
+  while (cause instanceof Error && !(cause instanceof ApplicationFailure) && !(cause instanceof TimeoutFailure) && cause.cause) cause = cause.cause;
+  return cause;
+}
+
 const WORKER_CHECK_TIMEOUT = '2 minutes';
 
 async function checkWithWorker(inputs: ProviderInputs, spec: VmSpec): Promise<CheckFailure[]> {
@@ -56,9 +63,7 @@ async function checkWithWorker(inputs: ProviderInputs, spec: VmSpec): Promise<Ch
     );
     return [];
   } catch (err) {
-    // WorkflowFailedError → ActivityFailure → the activity's own ApplicationFailure.
-    let cause: unknown = err instanceof WorkflowFailedError ? err.cause : undefined;
-    while (cause instanceof Error && !(cause instanceof ApplicationFailure) && !(cause instanceof TimeoutFailure)) cause = cause.cause;
+    const cause = err instanceof WorkflowFailedError ? innermost(err.cause) : undefined;
     if (cause instanceof ApplicationFailure && cause.type === Failure.InvalidVmSpec) {
       const issues = (cause.details?.[0] ?? []) as SpecIssue[];
       return issues.length > 0 ? issues.map((i) => ({ property: i.path, reason: i.rule })) : [{ property: 'inputs', reason: cause.message }];
@@ -102,7 +107,7 @@ async function createFailure(
   state: ProviderInputs & Pick<VmOutputs, 'workflowId' | 'runId' | 'temporalUiUrl'>,
   status: () => Promise<VmStatus>,
 ): Promise<Error> {
-  const cause = err instanceof WorkflowFailedError ? (err.cause ?? err) : err;
+  const cause = innermost(err instanceof WorkflowFailedError ? (err.cause ?? err) : err);
   const message = `VM ${state.name}: ${cause instanceof Error ? cause.message : String(cause)}` + (state.temporalUiUrl ? ` (history: ${state.temporalUiUrl})` : '');
   const left = await status().catch(() => undefined);
   if (left && left.leftovers.length > 0) {

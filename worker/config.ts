@@ -1,8 +1,9 @@
 // The worker's configuration, read from the environment exactly once at process start and validated with zod, so a
 // missing or malformed setting stops the worker with a message naming the variable, before it touches anything.
-import { readFileSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import { z } from 'zod';
 import { ValidationError, formatIssues } from '../domain';
+import { readCodecKeys, type CodecKeys } from './payload-codec';
 import { HOST_PORT, NAMESPACE, readTlsFiles, type TemporalConnectionSettings } from './temporal-connection';
 
 const hostPort = z.string().regex(HOST_PORT, { error: 'must be host:port' });
@@ -23,7 +24,10 @@ const envSchema = z.object({
   BOOTSHIFT_GATEWAY_URL: z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }).optional(),
   BOOTSHIFT_GATEWAY_SECRET: z.string().min(32, { error: 'must be at least 32 characters' }).optional(),
   BOOTSHIFT_GATEWAY_SECRET_FILE: optionalPath,
-  BOOTSHIFT_GATEWAY_RATE_LIMIT: z.coerce.number().int().positive({ error: 'must be a positive integer' }).default(120),
+  /** Malformed requests and unknown paths per source address per minute (guests often share one address). */
+  BOOTSHIFT_GATEWAY_RATE_LIMIT: z.coerce.number().int().positive({ error: 'must be a positive integer' }).default(600),
+  /** Reports per VM per minute, counted apart for genuine tokens and bad ones. */
+  BOOTSHIFT_GATEWAY_VM_RATE_LIMIT: z.coerce.number().int().positive({ error: 'must be a positive integer' }).default(60),
   BOOTSHIFT_CONSOLE_DIR: optionalPath,
   BOOTSHIFT_MIGRATION_BANDWIDTH_MIBPS: z.coerce.number().int().positive({ error: 'must be a positive integer (MiB/s)' }).optional(),
   /** Simulated hypervisor only: how long a simulated boot and a simulated live migration take. */
@@ -31,6 +35,14 @@ const envSchema = z.object({
   BOOTSHIFT_SIM_MIGRATE_MS: z.coerce.number().int().nonnegative({ error: 'must be a non-negative integer' }).default(1000),
   /** Simulated hypervisor only: keep the simulated fleet in this file so it survives worker restarts. */
   BOOTSHIFT_SIM_STATE_FILE: optionalPath,
+  /** Payload encryption keys (payload-codec.ts); every worker, the Pulumi provider and the CLI need the same file. */
+  BOOTSHIFT_CODEC_KEY_FILE: optionalPath,
+  /** Serve the codec endpoint for the Temporal UI here (host:port; loopback unless it sits behind auth), or off. */
+  BOOTSHIFT_CODEC_LISTEN: z.union([z.literal('off'), hostPort]).default('off'),
+  /** The Temporal UI's origin, the only one the codec endpoint answers (CORS). */
+  BOOTSHIFT_CODEC_UI_ORIGIN: z.url({ protocol: /^https?$/, error: 'must be an http(s) origin' }).optional(),
+  /** A file holding a token the UI must send (Authorization: Bearer) to use the codec endpoint. */
+  BOOTSHIFT_CODEC_AUTH_TOKEN_FILE: optionalPath,
   BOOTSHIFT_LOG_LEVEL: z.enum(['trace', 'debug', 'info', 'warn', 'error'], { error: 'must be a log level' }).default('info'),
 });
 
@@ -38,8 +50,14 @@ export interface WorkerConfig {
   temporal: TemporalConnectionSettings & { taskQueue: string };
   inventoryFile: string;
   hypervisor: 'libvirt' | 'simulated';
-  gateway: { listen: { host: string; port: number } | null; publicUrl: string; secret: string; rateLimitPerMinute: number };
+  gateway: {
+    listen: { host: string; port: number } | null;
+    publicUrl: string;
+    secret: string;
+    limits: { garbagePerSource: number; genuinePerVm: number; badTokenPerVm: number };
+  };
   simulated: { bootMs: number; migrateMs: number; stateFile?: string };
+  codecServer?: { listen: { host: string; port: number }; uiOrigin: string; authToken?: string };
   consoleDir?: string;
   migrationBandwidthMiBps?: number;
   logLevel: 'trace' | 'debug' | 'info' | 'warn' | 'error';
@@ -55,17 +73,30 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): WorkerConfig {
   const e = parsed.data;
   const listen = e.BOOTSHIFT_GATEWAY_LISTEN === 'off' ? null : splitHostPort(e.BOOTSHIFT_GATEWAY_LISTEN);
   const tls = tlsFiles(e);
+  const codecKeys = e.BOOTSHIFT_CODEC_KEY_FILE ? codecKeysFrom(e.BOOTSHIFT_CODEC_KEY_FILE) : undefined;
+  const codecServer = codecServerFrom(e, codecKeys !== undefined);
   const publicUrl = e.BOOTSHIFT_GATEWAY_URL ?? (listen ? `http://10.0.2.2:${listen.port}` : undefined);
   if (!publicUrl) throw new ConfigError('BOOTSHIFT_GATEWAY_URL: is required when BOOTSHIFT_GATEWAY_LISTEN is off');
   return {
-    temporal: { address: e.TEMPORAL_ADDRESS, namespace: e.TEMPORAL_NAMESPACE, taskQueue: e.BOOTSHIFT_TASK_QUEUE, ...(tls && { tls }) },
+    temporal: {
+      address: e.TEMPORAL_ADDRESS,
+      namespace: e.TEMPORAL_NAMESPACE,
+      taskQueue: e.BOOTSHIFT_TASK_QUEUE,
+      ...(tls && { tls }),
+      ...(codecKeys && { codecKeys }),
+    },
+    ...(codecServer && { codecServer }),
     inventoryFile: e.BOOTSHIFT_INVENTORY,
     hypervisor: e.BOOTSHIFT_HYPERVISOR,
     gateway: {
       listen,
       publicUrl,
       secret: gatewaySecret(e.BOOTSHIFT_GATEWAY_SECRET, e.BOOTSHIFT_GATEWAY_SECRET_FILE),
-      rateLimitPerMinute: e.BOOTSHIFT_GATEWAY_RATE_LIMIT,
+      limits: {
+        garbagePerSource: e.BOOTSHIFT_GATEWAY_RATE_LIMIT,
+        genuinePerVm: e.BOOTSHIFT_GATEWAY_VM_RATE_LIMIT,
+        badTokenPerVm: e.BOOTSHIFT_GATEWAY_VM_RATE_LIMIT,
+      },
     },
     simulated: {
       bootMs: e.BOOTSHIFT_SIM_BOOT_MS,
@@ -78,11 +109,34 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): WorkerConfig {
   };
 }
 
-function splitHostPort(value: string): { host: string; port: number } {
+function splitHostPort(value: string, variable = 'BOOTSHIFT_GATEWAY_LISTEN'): { host: string; port: number } {
   const i = value.lastIndexOf(':');
   const port = Number(value.slice(i + 1));
-  if (port > 65535) throw new ConfigError('BOOTSHIFT_GATEWAY_LISTEN: port must be at most 65535');
+  if (port > 65535) throw new ConfigError(`${variable}: port must be at most 65535`);
+  // Port 0 would listen somewhere nobody can be told about.
+  if (port === 0) throw new ConfigError(`${variable}: port must be from 1 to 65535 (guests and browsers are told where it is)`);
   return { host: value.slice(0, i).replace(/^\[|\]$/g, ''), port };
+}
+
+function codecKeysFrom(file: string): CodecKeys {
+  try {
+    return readCodecKeys(file, 'BOOTSHIFT_CODEC_KEY_FILE');
+  } catch (err) {
+    if (err instanceof ValidationError) throw new ConfigError(`invalid worker configuration:\n  BOOTSHIFT_CODEC_KEY_FILE: ${err.issues.join('; ')}`);
+    throw err;
+  }
+}
+
+function codecServerFrom(e: z.output<typeof envSchema>, haveKeys: boolean): WorkerConfig['codecServer'] {
+  if (e.BOOTSHIFT_CODEC_LISTEN === 'off') return undefined;
+  if (!haveKeys) throw new ConfigError('BOOTSHIFT_CODEC_KEY_FILE: is required when BOOTSHIFT_CODEC_LISTEN is set');
+  if (!e.BOOTSHIFT_CODEC_UI_ORIGIN) throw new ConfigError('BOOTSHIFT_CODEC_UI_ORIGIN: is required when BOOTSHIFT_CODEC_LISTEN is set');
+  const token = e.BOOTSHIFT_CODEC_AUTH_TOKEN_FILE ? readSecretFile('BOOTSHIFT_CODEC_AUTH_TOKEN_FILE', e.BOOTSHIFT_CODEC_AUTH_TOKEN_FILE) : undefined;
+  return {
+    listen: splitHostPort(e.BOOTSHIFT_CODEC_LISTEN, 'BOOTSHIFT_CODEC_LISTEN'),
+    uiOrigin: new URL(e.BOOTSHIFT_CODEC_UI_ORIGIN).origin,
+    ...(token && { authToken: token }),
+  };
 }
 
 const TLS_VARIABLES = { cert: 'TEMPORAL_TLS_CERT', key: 'TEMPORAL_TLS_KEY', ca: 'TEMPORAL_TLS_CA', serverName: 'TEMPORAL_TLS_SERVER_NAME' } as const;
@@ -99,8 +153,22 @@ function tlsFiles(e: z.output<typeof envSchema>): TemporalConnectionSettings['tl
 
 function gatewaySecret(inline: string | undefined, file: string | undefined): string {
   if (inline && file) throw new ConfigError('BOOTSHIFT_GATEWAY_SECRET and BOOTSHIFT_GATEWAY_SECRET_FILE: set only one');
-  const secret = inline ?? (file ? readFileSync(file, 'utf8').trim() : undefined);
+  const secret = inline ?? (file ? readSecretFile('BOOTSHIFT_GATEWAY_SECRET_FILE', file) : undefined);
   if (!secret) throw new ConfigError('BOOTSHIFT_GATEWAY_SECRET or BOOTSHIFT_GATEWAY_SECRET_FILE: one is required');
   if (secret.length < 32) throw new ConfigError('BOOTSHIFT_GATEWAY_SECRET_FILE: the secret must be at least 32 characters');
   return secret;
+}
+
+/** A secret from a file only its owner can read: anyone who reads it can forge boot tokens. */
+export function readSecretFile(variable: string, file: string): string {
+  let mode: number;
+  try {
+    mode = statSync(file).mode;
+  } catch (err) {
+    throw new ConfigError(`${variable}: cannot read ${file} (${(err as NodeJS.ErrnoException).code ?? String(err)})`);
+  }
+  if ((mode & 0o077) !== 0) {
+    throw new ConfigError(`${variable}: ${file} is readable by others (mode ${(mode & 0o777).toString(8)}); make it 0600 or 0400`);
+  }
+  return readFileSync(file, 'utf8').trim();
 }

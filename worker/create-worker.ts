@@ -19,6 +19,8 @@ export interface BootshiftWorkerOptions {
   consoleDir?: string;
   /** Ledger continue-as-new threshold (history events); tests use small values to exercise it. */
   ledgerHistoryLimit?: number;
+  /** Seals every payload (payload-codec.ts); the client passed in must use the same. */
+  dataConverter?: WorkerOptions['dataConverter'];
   /** A prebuilt bundle (tests and benchmarks build it once); default: bundle workflows/ at start. */
   workflowBundle?: WorkerOptions['workflowBundle'];
   tuning?: Pick<WorkerOptions, 'maxConcurrentActivityTaskExecutions' | 'maxConcurrentWorkflowTaskExecutions' | 'maxCachedWorkflows'>;
@@ -49,6 +51,7 @@ export async function createBootshiftWorker(opts: BootshiftWorkerOptions): Promi
     namespace: opts.namespace,
     taskQueue: opts.taskQueue,
     activities,
+    ...(opts.dataConverter && { dataConverter: opts.dataConverter }),
     ...(opts.workflowBundle ? { workflowBundle: opts.workflowBundle } : { workflowsPath: require.resolve('../workflows') }),
     ...opts.tuning,
   });

@@ -11,11 +11,24 @@ export async function readInventoryFile(file: string): Promise<Inventory> {
   return parseInventory(parse(await readFile(file, 'utf8')));
 }
 
-export function createInventoryFile(file: string): InventoryPort {
+/**
+ * `test://` is libvirt's mock driver: right for the simulated hypervisor, and a silent fake fleet for the real one,
+ * where every VM would "run" nowhere. Only the simulated worker takes it.
+ */
+export function mockHostsIn(inventory: Inventory): string[] {
+  return inventory.hosts.flatMap((h, i) => (h.uri.startsWith('test:') ? [`hosts[${i}].uri: ${h.uri} is libvirt's mock driver, for BOOTSHIFT_HYPERVISOR=simulated only`] : []));
+}
+
+export function createInventoryFile(file: string, opts: { simulated?: boolean } = {}): InventoryPort {
   let cached: { mtimeMs: number; inventory: Inventory } | undefined;
   const load = async (fleet: string): Promise<Inventory> => {
     const { mtimeMs } = await stat(file);
-    if (!cached || cached.mtimeMs !== mtimeMs) cached = { mtimeMs, inventory: await readInventoryFile(file) };
+    if (!cached || cached.mtimeMs !== mtimeMs) {
+      const inventory = await readInventoryFile(file);
+      const mock = opts.simulated ? [] : mockHostsIn(inventory);
+      if (mock.length > 0) throw ApplicationFailure.nonRetryable(`${file}: ${mock.join('; ')}`, Failure.InvalidHost);
+      cached = { mtimeMs, inventory };
+    }
     if (cached.inventory.fleet !== fleet) {
       throw ApplicationFailure.nonRetryable(`unknown fleet "${fleet}": ${file} holds fleet "${cached.inventory.fleet}"`, Failure.UnknownFleet);
     }

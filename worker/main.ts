@@ -1,18 +1,21 @@
 #!/usr/bin/env node
 // The bootshift worker process: runs the workflows and activities on the configured task queue and, by default, the
-// boot gateway that turns guests' phone-home requests into signals. Configuration comes from the environment, parsed
-// once (worker/config.ts); SIGINT/SIGTERM drain the worker and close the gateway.
+// boot gateway that turns guests' phone-home requests into boot-complete reports; with payload encryption on, also
+// the codec endpoint the Temporal UI decodes through. Configuration comes from the environment, parsed once
+// (worker/config.ts); SIGINT/SIGTERM drain the worker and close the listeners.
 import { Client, Connection } from '@temporalio/client';
 import { NativeConnection, Runtime } from '@temporalio/worker';
 import { createLibvirtHypervisor } from '../activities/libvirt/libvirt-hypervisor';
 import type { Hypervisor } from '../activities/hypervisor';
 import { ConfigError, loadConfig, type WorkerConfig } from './config';
-import { tlsConfig, type TemporalConnectionSettings } from './temporal-connection';
+import { createCodecServer } from './codec-server';
+import { createEncryptionCodec } from './payload-codec';
+import { dataConverterFor, tlsConfig, type TemporalConnectionSettings } from './temporal-connection';
 import { createBootshiftWorker } from './create-worker';
-import { createBootSignaller } from './workflow-port';
+import { createBootReporter } from './workflow-port';
 import { phoneHomeUrl } from './gateway/phone-home';
 import { createGateway } from './gateway/server';
-import { createInventoryFile, readInventoryFile } from './inventory-file';
+import { createInventoryFile, mockHostsIn, readInventoryFile } from './inventory-file';
 import { createLogger, temporalLogger } from './logging';
 import { createSimulatedFleet } from './simulated-guests';
 import { createTokenSigner } from './tokens';
@@ -20,9 +23,13 @@ import { createTokenSigner } from './tokens';
 async function main(config: WorkerConfig): Promise<void> {
   const logger = createLogger(config.logLevel);
   Runtime.install({ logger: temporalLogger(logger, 'INFO') });
+  if (config.hypervisor === 'libvirt') {
+    const mock = mockHostsIn(await readInventoryFile(config.inventoryFile));
+    if (mock.length > 0) throw new ConfigError(`BOOTSHIFT_INVENTORY: ${mock.join('; ')}`);
+  }
   const temporal = await connectWorker(config.temporal);
   const signer = createTokenSigner(config.gateway.secret);
-  const signalBoot = createBootSignaller(temporal.client);
+  const reportBoot = createBootReporter(temporal.client);
   const hypervisor: Hypervisor =
     config.hypervisor === 'libvirt'
       ? createLibvirtHypervisor({ ...(config.migrationBandwidthMiBps && { migrationBandwidthMiBps: config.migrationBandwidthMiBps }) })
@@ -33,7 +40,7 @@ async function main(config: WorkerConfig): Promise<void> {
             migrationDurationMs: config.simulated.migrateMs,
             ...(config.simulated.stateFile && { stateFile: config.simulated.stateFile }),
           },
-          signalBoot,
+          reportBoot,
           (err) => logger.warn({ err: String(err) }, 'simulated guest could not signal boot complete'),
         );
   const { worker } = await createBootshiftWorker({
@@ -42,12 +49,21 @@ async function main(config: WorkerConfig): Promise<void> {
     namespace: config.temporal.namespace,
     taskQueue: config.temporal.taskQueue,
     hypervisor,
-    inventory: createInventoryFile(config.inventoryFile),
-    bootCallback: { token: signer.tokenFor, url: (workflowId) => phoneHomeUrl(config.gateway.publicUrl, workflowId) },
+    inventory: createInventoryFile(config.inventoryFile, { simulated: config.hypervisor === 'simulated' }),
+    bootCallback: { token: (claims) => signer.tokenFor(claims), url: (workflowId) => phoneHomeUrl(config.gateway.publicUrl, workflowId) },
     ...(config.consoleDir && { consoleDir: config.consoleDir }),
+    ...(config.temporal.codecKeys && { dataConverter: dataConverterFor(config.temporal) }),
   });
+  const codecServer =
+    config.codecServer && config.temporal.codecKeys
+      ? await createCodecServer({ codec: createEncryptionCodec(config.temporal.codecKeys), ...config.codecServer, logger })
+      : null;
+  if (codecServer && config.codecServer) {
+    const address = await codecServer.listen(config.codecServer.listen);
+    logger.info({ address, uiOrigin: config.codecServer.uiOrigin }, 'codec endpoint listening');
+  }
   const gateway = config.gateway.listen
-    ? await createGateway({ signer, signalBoot, rateLimitPerMinute: config.gateway.rateLimitPerMinute, logger })
+    ? await createGateway({ signer, reportBoot, limits: config.gateway.limits, logger })
     : null;
   if (gateway && config.gateway.listen) {
     const address = await gateway.listen(config.gateway.listen);
@@ -59,6 +75,7 @@ async function main(config: WorkerConfig): Promise<void> {
     await worker.run();
   } finally {
     await gateway?.close();
+    await codecServer?.close();
     await temporal.close();
   }
 }
@@ -68,7 +85,8 @@ async function connectWorker(settings: TemporalConnectionSettings): Promise<{ na
   const tls = tlsConfig(settings.tls);
   const native = await NativeConnection.connect({ address: settings.address, ...(tls && { tls }) });
   const connection = await Connection.connect({ address: settings.address, ...(tls && { tls }) });
-  const client = new Client({ connection, namespace: settings.namespace });
+  const dataConverter = dataConverterFor(settings);
+  const client = new Client({ connection, namespace: settings.namespace, ...(dataConverter && { dataConverter }) });
   return {
     native,
     client,

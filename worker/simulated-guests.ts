@@ -11,7 +11,7 @@ import {
 } from '../activities/simulated-hypervisor';
 import type { BootCompleteEvent } from '../workflows/types';
 
-type SignalBoot = (workflowId: string, event: BootCompleteEvent) => Promise<unknown>;
+type ReportBoot = (workflowId: string, event: BootCompleteEvent) => Promise<unknown>;
 
 export interface SimulatedFleetOptions extends Omit<SimulatedHypervisorOptions, 'onBooted'> {
   stateFile?: string;
@@ -19,7 +19,7 @@ export interface SimulatedFleetOptions extends Omit<SimulatedHypervisorOptions, 
 
 export function createSimulatedFleet(
   options: SimulatedFleetOptions,
-  signalBoot: SignalBoot,
+  reportBoot: ReportBoot,
   onError: (err: unknown) => void = () => undefined,
 ): SimulatedHypervisor {
   const { stateFile, ...simulation } = options;
@@ -28,7 +28,8 @@ export function createSimulatedFleet(
     ...simulation,
     onBooted: (domainName, host) => {
       const workflowId = workflowOf.get(domainName);
-      if (workflowId) signalBoot(workflowId, { source: 'guest', detail: { via: 'simulated-guest', host: host.name } }).catch(onError);
+      // A trusted sender inside the worker: no token, as for the guest-agent watcher.
+      if (workflowId) reportBoot(workflowId, { source: 'guest', detail: { via: 'simulated-guest', host: host.name } }).catch(onError);
     },
   });
   const remember = (snapshot: SimulatedSnapshot) => {
@@ -54,7 +55,7 @@ export function createSimulatedFleet(
       return persisted(hypervisor.defineAndStart(host, spec));
     },
     migrate: (request) => persisted(hypervisor.migrate(request)),
-    destroy: (host, domain) => persisted(hypervisor.destroy(host, domain)),
+    destroy: (host, domain, owner) => persisted(hypervisor.destroy(host, domain, owner)),
     domainState: (host, domain) => hypervisor.domainState(host, domain),
     listDomains: (host) => hypervisor.listDomains(host),
     hostFacts: (host) => hypervisor.hostFacts(host),

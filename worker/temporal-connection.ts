@@ -1,11 +1,13 @@
 // How every part of bootshift reaches Temporal: the worker, the Pulumi provider and the CLI describe a connection
-// the same way (address, namespace, optional TLS as PEM text) and turn it into the SDK's options here, once. TLS is
-// all or nothing: a partial setting (a key without a certificate, a server name with nothing to verify against) is
-// an error naming what is missing, never a silent fall back to plaintext.
+// the same way (address, namespace, optional TLS as PEM text, optional payload encryption keys) and turn it into the
+// SDK's options here, once. TLS is all or nothing: a partial setting (a key without a certificate, a server name with
+// nothing to verify against) is an error naming what is missing, never a silent fall back to plaintext. With codec
+// keys, every payload is sealed before it leaves the process (payload-codec.ts).
 import { readFileSync } from 'node:fs';
-import { Client, Connection, type TLSConfig } from '@temporalio/client';
+import { Client, Connection, type DataConverter, type TLSConfig } from '@temporalio/client';
 import { z } from 'zod';
 import { ValidationError, formatIssues, withoutUndefined } from '../domain';
+import { createEncryptionCodec, keyFileSchema, type CodecKeys } from './payload-codec';
 
 export const HOST_PORT = /^[A-Za-z0-9.-]+:\d{1,5}$|^\[[0-9a-fA-F:]+\]:\d{1,5}$/;
 export const NAMESPACE = /^[A-Za-z0-9._-]{1,255}$/;
@@ -30,6 +32,13 @@ export interface TemporalConnectionSettings {
   address: string;
   namespace: string;
   tls?: TlsSettings;
+  /** Payload encryption keys: every client and worker of a namespace must share them. */
+  codecKeys?: CodecKeys;
+}
+
+/** The data converter for these settings: payloads sealed with the codec keys, when there are any. */
+export function dataConverterFor(settings: Pick<TemporalConnectionSettings, 'codecKeys'>): DataConverter | undefined {
+  return settings.codecKeys ? { payloadCodecs: [createEncryptionCodec(settings.codecKeys)] } : undefined;
 }
 
 /** Checks a connection's settings as given by a user (Pulumi stack config, CLI flags), naming each field. */
@@ -37,6 +46,7 @@ export const connectionSettingsSchema = z.object({
   address: z.string().regex(HOST_PORT, { error: 'must be host:port' }),
   namespace: z.string().regex(NAMESPACE, { error: 'must be a namespace name (A-Z, a-z, 0-9, "._-")' }),
   tls: tlsSettingsSchema.optional(),
+  codecKeys: keyFileSchema.optional(),
 });
 
 /** The SDK's TLS options; undefined means plaintext, which only an absent TLS setting gives. */
@@ -99,7 +109,8 @@ export async function withClient<T>(
     ...(connectTimeoutMs && { connectTimeout: connectTimeoutMs }),
   });
   try {
-    return await run(new Client({ connection, namespace: settings.namespace }));
+    const dataConverter = dataConverterFor(settings);
+    return await run(new Client({ connection, namespace: settings.namespace, ...(dataConverter && { dataConverter }) }));
   } finally {
     await connection.close();
   }

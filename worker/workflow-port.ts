@@ -1,27 +1,29 @@
-// The WorkflowPort over the Temporal client: progress signals from the migrate activity, the boot-complete signal (from
+// The WorkflowPort over the Temporal client: progress signals from the migrate activity, the boot-complete report (from
 // the gateway, the guest-agent watcher and simulated guests alike), and waiting for a VM's provisioning to be over
 // (cancelling it first when asked) for decommissioning.
-import { WorkflowFailedError, WorkflowNotFoundError, type Client } from '@temporalio/client';
+import { WorkflowFailedError, WorkflowNotFoundError, WorkflowUpdateFailedError, type Client } from '@temporalio/client';
 import { CancelledFailure, TerminatedFailure, TimeoutFailure } from '@temporalio/common';
-import type { SignalOutcome, WorkflowOutcome, WorkflowPort } from '../activities/ports';
-import { bootCompleteSignal, migrationProgressSignal } from '../workflows/messages';
+import type { BootReportOutcome, WorkflowOutcome, WorkflowPort } from '../activities/ports';
+import { bootCompleteUpdate, migrationProgressSignal } from '../workflows/messages';
 import type { BootCompleteEvent, ProvisionVmResult } from '../workflows/types';
 
 /**
- * Delivers a boot-complete signal to a VM's provisionVm workflow, but only to one that exists and still runs: the
- * gateway answers 404 for anything else, and never signals a workflow of another type.
+ * Reports a boot as complete to a VM's provisionVm workflow (that run, when one is named), but only to one that exists
+ * and still runs: the gateway answers 404 for anything else, and never reaches a workflow of another type. The
+ * workflow's validator has the last word.
  */
-export function createBootSignaller(client: Client): (workflowId: string, event: BootCompleteEvent) => Promise<SignalOutcome> {
-  return async (workflowId, event) => {
-    const handle = client.workflow.getHandle(workflowId);
+export function createBootReporter(client: Client): WorkflowPort['reportBootComplete'] {
+  return async (workflowId: string, event: BootCompleteEvent, runId?: string): Promise<BootReportOutcome> => {
+    const handle = client.workflow.getHandle(workflowId, runId);
     try {
       const description = await handle.describe();
       if (description.type !== 'provisionVm') return 'not_found';
       if (description.status.name !== 'RUNNING') return 'closed';
-      await handle.signal(bootCompleteSignal, event);
-      return 'delivered';
+      await handle.executeUpdate(bootCompleteUpdate, { args: [event] });
+      return 'accepted';
     } catch (err) {
-      // Also covers a workflow that closed between describe and signal.
+      if (err instanceof WorkflowUpdateFailedError) return 'refused';
+      // Also covers a workflow that closed between describe and update.
       if (err instanceof WorkflowNotFoundError) return 'not_found';
       throw err;
     }
@@ -30,7 +32,7 @@ export function createBootSignaller(client: Client): (workflowId: string, event:
 
 export function createWorkflowPort(client: Client): WorkflowPort {
   return {
-    signalBootComplete: createBootSignaller(client),
+    reportBootComplete: createBootReporter(client),
     async signalMigrationProgress(workflowId, event) {
       await client.workflow.getHandle(workflowId).signal(migrationProgressSignal, event);
     },

@@ -44,7 +44,9 @@ export const vms = proxyActivities<Activities>({
 });
 
 // A migration is retried through lost workers (heartbeat timeouts) for as long as it takes; only libvirt saying the
-// migration itself failed, MIGRATION_ATTEMPTS times (the activity counts), sends the VM to another settle host.
+// migration itself failed, MIGRATION_ATTEMPTS times (the activity counts, and then fails non-retryably), sends the VM
+// to another settle host. MigrationFailed itself is not listed as non-retryable: the activity marks each failure
+// retryable or final, and a passing one must be tried again on the same host.
 export const migrations = proxyActivities<Activities>({
   startToCloseTimeout: '30 minutes',
   heartbeatTimeout: '10 seconds',
@@ -53,7 +55,7 @@ export const migrations = proxyActivities<Activities>({
     initialInterval: '2 seconds',
     maximumInterval: '20 seconds',
     maximumAttempts: 50,
-    nonRetryableErrorTypes: [...permanent, Failure.MigrationFailed],
+    nonRetryableErrorTypes: permanent,
   },
 });
 

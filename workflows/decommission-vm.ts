@@ -20,7 +20,7 @@ export async function decommissionVm(input: DecommissionVmInput): Promise<Decomm
     const { found, volumes, unreachable } = await vms.locateVm({ fleet, domainName });
     // Volumes without a domain too: a partial disk left on a migration target that was unreachable at the time.
     for (const host of [...new Set([...found.map((f) => f.host), ...(volumes ?? []).map((v) => v.host)])]) {
-      const destroyed = await vms.destroyVm({ fleet, host, domainName });
+      const destroyed = await vms.destroyVm({ fleet, host, domainName, vmId });
       if (destroyed.existed) destroyedOn.push(host);
       deletedVolumes.push(...(destroyed.volumes ?? []).map((name) => `${host}:${name}`));
     }

@@ -31,8 +31,12 @@ export const getLedgerSnapshotQuery = defineQuery<LedgerSnapshot>('getLedgerSnap
 // provisionVm
 /** Sent by the ledger to a VM workflow whose queued boot request was admitted. */
 export const bootSlotGrantedSignal = defineSignal<[{ reservationId: string; host: string }]>('bootSlotGranted');
-/** The guest says its boot is complete (through the boot gateway), or an operator says so for it. */
-export const bootCompleteSignal = defineSignal<[BootCompleteEvent]>('bootComplete');
+/**
+ * The guest says its boot is complete (through the boot gateway), the guest-agent watcher does, or an operator does.
+ * An update, not a signal: the validator refuses one that comes too early (domain not defined yet), too late (already
+ * booted), or with another boot's nonce, the sender learns so, and a refusal leaves nothing in the history.
+ */
+export const bootCompleteUpdate = defineUpdate<{ bootedAt: number }, [BootCompleteEvent]>('bootComplete');
 /** Sent by the migrate activity while the libvirt job runs, so status queries can show progress. */
 export const migrationProgressSignal = defineSignal<[MigrationProgressEvent]>('migrationProgress');
 export const getStatusQuery = defineQuery<VmStatus>('getStatus');

@@ -3,6 +3,7 @@
 // oversubscribed host. Every step that changes the world registers its undo; on failure or cancellation the undo
 // steps run in reverse, so nothing is left half-made.
 import {
+  ActivityFailure,
   ApplicationFailure,
   CancellationScope,
   TemporalFailure,
@@ -17,7 +18,7 @@ import { Failure, VmSpecError, bootReservationId as bootReservationIdFor, domain
 import { checks, ledger, vms, watchers } from './activity-stubs';
 import { Compensations } from './compensations';
 import {
-  bootCompleteSignal,
+  bootCompleteUpdate,
   bootSlotGrantedSignal,
   getStatusQuery,
   migrationProgressSignal,
@@ -32,7 +33,7 @@ export async function provisionVm(rawInput: ProvisionVmInput): Promise<Provision
   const vm = new VmTracker(input, domainNameFor(input.vmId));
   setHandler(getStatusQuery, () => vm.status);
   setHandler(bootSlotGrantedSignal, (grant) => vm.slotGranted(grant));
-  setHandler(bootCompleteSignal, (event) => vm.bootComplete(event));
+  setHandler(bootCompleteUpdate, (event) => vm.bootComplete(event), { validator: (event) => vm.checkBootComplete(event) });
   setHandler(migrationProgressSignal, (event) => vm.migrationProgress(event));
   setHandler(waitForPhaseUpdate, ({ phase }) => vm.waitFor(phase), { validator: VmTracker.checkWaitable });
   const saga = new Compensations();
@@ -54,16 +55,23 @@ async function provision(vm: VmTracker, saga: Compensations, input: ValidInput):
   const domainName = vm.status.domainName;
   const bootReservationId = bootReservationIdFor(vmId, workflowInfo().runId);
   // What only the worker can judge (image paths, the base image, the disk size) fails here, before any reservation.
-  await checks.checkVm({ spec });
+  await checks.checkVm({ spec }).catch((err: unknown) => {
+    // Fail with the check's own failure, whose message and details name the fields, not the activity's wrapper.
+    const cause = err instanceof ActivityFailure ? err.cause : undefined;
+    throw cause instanceof ApplicationFailure && cause.type === Failure.InvalidVmSpec ? cause : err;
+  });
 
   saga.add('release boot slot', () => ledger.releaseSlot({ fleet, reservationId: bootReservationId }));
   const bootHost = await reserveBootHost(vm, input, bootReservationId);
   const queuedMs = Date.now() - vm.status.timings.requestedAt;
 
   vm.booting(bootHost);
-  saga.add(`destroy on ${bootHost}`, () => vms.destroyVm({ fleet, host: bootHost, domainName }));
+  saga.add(`destroy on ${bootHost}`, () => vms.destroyVm({ fleet, host: bootHost, domainName, vmId }));
   const workflowId = workflowInfo().workflowId;
-  await vms.defineAndStartVm({ fleet, vmId, workflowId, domainName, uuid: uuid4(), host: bootHost, spec });
+  // The guest's token is made for this nonce (and this run); the tracker accepts it once the domain is defined.
+  const bootNonce = uuid4();
+  await vms.defineAndStartVm({ fleet, vmId, workflowId, bootNonce, domainName, uuid: uuid4(), host: bootHost, spec });
+  vm.awaitBoot(bootNonce);
   if (!(await bootCompleted(vm, spec, { fleet, host: bootHost, domainName, workflowId }))) {
     throw ApplicationFailure.nonRetryable(
       `VM ${spec.name} did not report boot complete within ${spec.bootTimeoutSeconds}s on ${bootHost}; ` +

@@ -32,7 +32,7 @@ export async function moveToSettleHost(vm: VmTracker, saga: Compensations, req: 
     }
     vm.migrating(slot.host, attempt);
     const dropDestroy = saga.add(`destroy on ${slot.host}`, () =>
-      vms.destroyVm({ fleet: req.fleet, host: slot.host, domainName: req.domainName }),
+      vms.destroyVm({ fleet: req.fleet, host: slot.host, domainName: req.domainName, vmId: req.vmId }),
     );
     const moved = await migrateOnce(req, slot.host, attempt);
     if (moved.ok) {
@@ -43,7 +43,7 @@ export async function moveToSettleHost(vm: VmTracker, saga: Compensations, req: 
     vm.migrationFailed(slot.host, moved.error);
     // A half-arrived (paused) copy on the target, or a partial copy of its disk, must not outlive the failed move; the
     // VM runs on its boot host. A target that stays unreachable keeps them until decommissioning sweeps every host.
-    await vms.destroyVm({ fleet: req.fleet, host: slot.host, domainName: req.domainName }).catch((err: unknown) => {
+    await vms.destroyVm({ fleet: req.fleet, host: slot.host, domainName: req.domainName, vmId: req.vmId }).catch((err: unknown) => {
       if (isCancellation(err)) throw err;
       vm.leftBehind([...vm.status.leftovers, `domain or volumes on ${slot.host} after a failed migration`]);
     });

@@ -53,6 +53,8 @@ export interface BootCompleteEvent {
    * (bootshift vm signal-boot).
    */
   source: 'guest' | 'guest-agent' | 'manual';
+  /** From the gateway: the nonce the guest's token was made for, which must be this boot's. */
+  nonce?: string;
   /** Free-form provenance kept in the history: the caller's address, the cloud-init instance id, the operator. */
   detail?: Record<string, string>;
 }

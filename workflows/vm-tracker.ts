@@ -14,6 +14,8 @@ export class VmTracker {
   private readonly current: VmStatus;
   private grantReceived: { reservationId: string; host: string } | undefined;
   private bootEvent: BootCompleteEvent | undefined;
+  /** Set once the domain is defined: before that, no boot-complete can be genuine. */
+  private bootNonce: string | undefined;
   private done = false;
 
   constructor(input: ProvisionVmInput, domainName: string) {
@@ -116,21 +118,37 @@ export class VmTracker {
     return RANK[this.current.phase] >= RANK[phase];
   }
 
+  /** The domain is defined and started: from now on, one boot-complete with this nonce (or from a trusted sender). */
+  awaitBoot(nonce: string): void {
+    this.bootNonce = nonce;
+  }
+
   // Message handlers (provision-vm.ts registers them).
 
   slotGranted(grant: { reservationId: string; host: string }): void {
     this.grantReceived = grant;
   }
 
-  bootComplete(event: BootCompleteEvent): void {
-    // Only a VM that is booting can have finished booting; anything else is recorded in history and ignored.
-    if (this.current.phase !== 'booting' || this.bootEvent) {
-      log.info('boot-complete signal ignored', { phase: this.current.phase, source: event.source });
-      return;
+  /** The update's validator: throws, and so refuses without a trace in history, anything but the one awaited report. */
+  checkBootComplete(event: BootCompleteEvent): void {
+    if (this.current.phase !== 'booting' || this.bootNonce === undefined) {
+      throw new Error(`VM ${this.current.name} is not waiting for its boot to complete (phase ${this.current.phase})`);
     }
-    this.bootEvent = event;
+    if (this.bootEvent) throw new Error(`VM ${this.current.name} has already reported boot complete (from ${this.bootEvent.source})`);
+    // Reports through the gateway carry the nonce their token was made for; the worker's own and operators' do not.
+    if (event.source === 'guest' && event.nonce !== undefined && event.nonce !== this.bootNonce) {
+      throw new Error(`the token is not for this boot of VM ${this.current.name}`);
+    }
+  }
+
+  bootComplete(event: BootCompleteEvent): { bootedAt: number } {
+    this.checkBootComplete(event);
+    const { nonce: _nonce, ...kept } = event;
+    this.bootEvent = kept;
     this.current.bootSource = event.source;
     this.current.timings.bootedAt = Date.now();
+    log.info('boot complete', { source: event.source });
+    return { bootedAt: this.current.timings.bootedAt };
   }
 
   migrationProgress(event: MigrationProgressEvent): void {

@@ -56,9 +56,17 @@ async function undefine(virsh: Virsh, host: HostRef, name: string, extra: string
   }
 }
 
-async function destroy(virsh: Virsh, host: HostRef, name: string): Promise<{ existed: boolean }> {
+async function destroy(virsh: Virsh, host: HostRef, name: string, owner?: string): Promise<{ existed: boolean }> {
   checkHost(host);
   checkDomainName(name);
+  if (owner !== undefined) {
+    const xml = await queryOrNull(virsh, host.uri, ['dumpxml', name]);
+    if (xml === null) return { existed: false };
+    const theirs = parseDomainXml(xml).metadata?.vmId;
+    if (theirs !== owner) {
+      throw new HypervisorError(`domain ${name} on ${host.name} belongs to ${theirs ?? 'no bootshift VM'}, not ${owner}: left alone`, Failure.DomainConflict, true);
+    }
+  }
   try {
     await virsh(host.uri, ['destroy', name]);
   } catch (err) {
@@ -125,7 +133,7 @@ export function createLibvirtHypervisor(options: LibvirtHypervisorOptions = {}):
   return {
     defineAndStart: (host, spec) => defineAndStart(define, host, spec),
     migrate: (request) => migrate(migration, request),
-    destroy: (host, name) => destroy(virsh, host, name),
+    destroy: (host, name, owner) => destroy(virsh, host, name, owner),
     domainState: async (host, name) => domainStateOrNull(virsh, checkHost(host).uri, checkDomainName(name)),
     listDomains: (host) => listDomains(virsh, host),
     hostFacts: async (host) => parseNodeInfo(await query(virsh, checkHost(host).uri, ['nodeinfo'])),

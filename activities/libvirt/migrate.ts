@@ -20,8 +20,9 @@ export interface MigrateDeps {
 type Where = { source: DomainState | null; target: DomainState | null };
 type StopReason = 'cancelled' | 'timeout';
 
-function migrateArgs({ domain, to, copyStorage }: MigrateRequest, bandwidthMiBps?: number): string[] {
+function migrateArgs({ domain, to, copyStorage, tls }: MigrateRequest, bandwidthMiBps?: number): string[] {
   const args = ['migrate', '--live', '--persistent', '--undefinesource', '--verbose', domain, to.uri];
+  if (tls) args.push('--tls');
   if (bandwidthMiBps) args.push('--bandwidth', String(bandwidthMiBps));
   // Only the VM's own disk, only its top layer: the base is already on the target (the caller made sure), and the
   // seed cdrom was ejected after boot. The target's NBD server takes a port from its migration range too.

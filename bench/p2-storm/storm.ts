@@ -4,7 +4,7 @@
 import { randomUUID } from 'node:crypto';
 import type { WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import { createBootshiftWorker } from '../../worker/create-worker';
-import { createBootSignaller } from '../../worker/workflow-port';
+import { createBootReporter } from '../../worker/workflow-port';
 import { createSimulatedFleet } from '../../worker/simulated-guests';
 import { provisionVm } from '../../workflows/provision-vm';
 import type { ProvisionVmInput } from '../../workflows/types';
@@ -37,7 +37,7 @@ export async function runStorm(t: BenchTemporal, workflowBundle: WorkflowBundleW
   let signalErrors = 0;
   const fleet = createSimulatedFleet(
     { hosts: inventory.hosts, bootDurationMs: shape.bootMs, migrationDurationMs: shape.migrateMs },
-    createBootSignaller(t.client),
+    createBootReporter(t.client),
     () => (signalErrors += 1),
   );
   const taskQueue = `bootshift-${id}`;

@@ -1,17 +1,19 @@
 // `bootshift vm list|status|watch|signal-boot`: flags wired to the query, view and watch modules beside this file;
 // each command validates its input before it connects, so a typo is exit 2 even with Temporal down. signal-boot is
-// the operator's override for a guest that cannot phone home: the same bootComplete signal the gateway would send,
-// marked `source: 'manual'` with who sent it, refused unless the VM is booting rather than silently ignored.
+// the operator's override for a guest that cannot phone home: the same bootComplete update the gateway sends, marked
+// `source: 'manual'` with who sent it; the workflow refuses it (exit 5, with its reason) unless the VM is waiting for
+// its boot to complete.
 import { userInfo } from 'node:os';
 import type { Command } from 'commander';
 import { z } from 'zod';
-import { bootCompleteSignal, getStatusQuery } from '../../workflows/messages';
+import { WorkflowUpdateFailedError } from '@temporalio/client';
+import { bootCompleteUpdate, getStatusQuery } from '../../workflows/messages';
 import { type CliContext, jsonFlag, optionsFor, parseFlags, withClient } from '../options';
 import { writeJson } from '../output';
 import { listVms, parseVmArg, resolveVm, VM_PHASES, vmListQuery } from './query';
 import { renderVmList, renderVmStatus, statusReport, summaryTable } from './views';
 import { watchVms } from './watch';
-import type { BootCompleteEvent, VmStatus } from '../../workflows/types';
+import type { BootCompleteEvent } from '../../workflows/types';
 import { CliError, ExitCode } from '../errors';
 
 const VM_ARG = ['<vm>', 'VM name, or its workflow id (vm/<project>/<stack>/<name>)'] as const;
@@ -79,23 +81,23 @@ export function registerVmCommands(program: Command, ctx: CliContext): void {
         const vmRef = await resolveVm(client, arg);
         const handle = client.workflow.getHandle(vmRef.workflowId, vmRef.runId);
         const current = await handle.query(getStatusQuery);
-        refuseUnlessBooting(current);
-        await handle.signal(bootCompleteSignal, manualBootEvent(operator));
+        // A closed workflow takes no update at all; a running one decides by its own rule (the validator).
+        if ((await handle.describe()).status.name !== 'RUNNING') {
+          throw new CliError(ExitCode.Refused, `VM ${current.name} is ${current.phase}: its provisioning is over`);
+        }
+        try {
+          await handle.executeUpdate(bootCompleteUpdate, { args: [manualBootEvent(operator)] });
+        } catch (err) {
+          // The workflow's own rule (booting, domain defined, not reported yet) says no: exit 5, with its reason.
+          if (err instanceof WorkflowUpdateFailedError) throw new CliError(ExitCode.Refused, `VM ${current.name}: ${err.cause?.message ?? err.message}`);
+          throw err;
+        }
         return current;
       });
-      ctx.out.write(`boot-complete signal sent to VM ${status.name} (${status.vmId}) on behalf of ${operator}\n`);
+      ctx.out.write(`boot complete accepted by VM ${status.name} (${status.vmId}) on behalf of ${operator}\n`);
     });
 }
 
 export function manualBootEvent(operator: string): BootCompleteEvent {
   return { source: 'manual', detail: { via: 'cli', operator } };
-}
-
-export function refuseUnlessBooting(status: VmStatus): void {
-  if (status.phase !== 'booting') {
-    throw new CliError(ExitCode.Refused, `VM ${status.name} is ${status.phase}, not booting: a boot-complete signal would be ignored`);
-  }
-  if (status.timings.bootedAt !== undefined) {
-    throw new CliError(ExitCode.Refused, `VM ${status.name} has already reported boot complete (from ${status.bootSource ?? 'unknown'})`);
-  }
 }

@@ -9,7 +9,7 @@ import { Client, Connection } from '@temporalio/client';
 import { temporal } from '@temporalio/proto';
 import { createLibvirtHypervisor } from '../../activities/libvirt/libvirt-hypervisor';
 import { checkInvariants, observeHypervisor, observeVolumes } from '../../cli/check';
-import { startDevEnv, stopDevEnv, type DevEnvRecord } from '../../devenv/dev-env';
+import { clientEnv, connectDevEnv, startDevEnv, stopDevEnv, type DevEnvRecord } from '../../devenv/dev-env';
 import { runPulumi, type RunPulumiOptions } from '../../devenv/pulumi-cli';
 import { CLOUD_IMAGE, guestImage, repoRoot } from '../../devenv/tools';
 import { overlayVolumeOf, seedVolumeOf, type Inventory } from '../../domain';
@@ -17,7 +17,8 @@ import { readInventoryFile } from '../../worker/inventory-file';
 import { decommissionVm } from '../../workflows/decommission-vm';
 import { getLedgerSnapshotQuery } from '../../workflows/messages';
 import { provisionVm } from '../../workflows/provision-vm';
-import type { BootCompleteEvent, ProvisionVmResult } from '../../workflows/types';
+import type { ProvisionVmResult } from '../../workflows/types';
+import { bootReports } from '../helpers/history';
 
 jest.setTimeout(1_800_000);
 
@@ -32,7 +33,7 @@ const pulumiOpts = (example: string): RunPulumiOptions => ({
   cwd: path.join(repoRoot(), 'examples', example),
   stateDir: path.join(env.stateDir, 'pulumi', example),
   passphrase: 'e2e-passphrase',
-  extraEnv: { TEMPORAL_ADDRESS: env.temporal.address },
+  extraEnv: clientEnv(env),
 });
 
 async function pulumi(example: string, ...args: string[]) {
@@ -50,7 +51,7 @@ const hostRef = (name: string) => {
   return { name: host.name, uri: host.uri };
 };
 
-/** Event types and the signals of a workflow's history, in order. */
+/** Event types and activities of a workflow's history, in order. */
 async function historyOf(workflowId: string) {
   const history = await client.workflow.getHandle(workflowId).fetchHistory();
   return (history.events ?? []).map((e) => ({
@@ -58,8 +59,6 @@ async function historyOf(workflowId: string) {
     activity: e.activityTaskScheduledEventAttributes?.activityType?.name ?? undefined,
     scheduledId: e.activityTaskCompletedEventAttributes?.scheduledEventId?.toString(),
     id: e.eventId?.toString(),
-    signal: e.workflowExecutionSignaledEventAttributes?.signalName ?? undefined,
-    payload: e.workflowExecutionSignaledEventAttributes?.input?.payloads?.[0]?.data,
   }));
 }
 
@@ -67,8 +66,7 @@ beforeAll(async () => {
   // Two boot hosts, one settle host; 2 CPUs and 2 GiB each, so the settle host takes both 512 MiB cloud VMs.
   env = await startDevEnv({ stateDir: mkdtempSync(path.join(tmpdir(), 'bootshift-cloud-e2e-')), ui: false, hostCpus: 2 });
   inventory = await readInventoryFile(env.inventoryFile);
-  connection = await Connection.connect({ address: env.temporal.address });
-  client = new Client({ connection });
+  ({ client, connection } = await connectDevEnv(env));
   for (const example of ['cloud-vm', 'quickstart']) {
     const init = await runPulumi(['stack', 'init', stack, '--non-interactive'], pulumiOpts(example));
     if (init.code !== 0) throw new Error(`pulumi stack init failed: ${init.stderr}`);
@@ -136,10 +134,11 @@ test('two VMs from one base boot with real cloud-init, phone home, and move with
     for (const host of inventory.hosts) expect(await hypervisor.volumeInfo(hostRef(host.name), pool, seedVolumeOf(result.domainName))).toBeNull();
 
     const events = await historyOf(result.vmId);
-    // The boot-complete signal is cloud-init's own phone_home post, through the gateway, with its form fields.
-    const signal = events.find((e) => e.signal === 'bootComplete')!;
-    const boot_ = JSON.parse(Buffer.from(signal.payload!).toString()) as BootCompleteEvent;
-    expect(boot_).toMatchObject({ source: 'guest', detail: { via: 'gateway', instanceId: result.vmId, hostname: result.vmId.split('/').pop() } });
+    // The boot-complete report is cloud-init's own phone_home post, through the gateway, with its form fields.
+    const reports = await bootReports(client, await client.workflow.getHandle(result.vmId).fetchHistory());
+    expect(reports).toEqual([
+      { source: 'guest', nonce: expect.any(String), detail: expect.objectContaining({ via: 'gateway', instanceId: result.vmId, hostname: result.vmId.split('/').pop() }) },
+    ]);
     // The seed was ejected and deleted before the migration was even scheduled.
     const detachScheduled = events.find((e) => e.activity === 'detachSeed')!;
     const detachDone = events.findIndex((e) => e.type === 'EVENT_TYPE_ACTIVITY_TASK_COMPLETED' && e.scheduledId === detachScheduled.id);
@@ -176,8 +175,9 @@ test('a guest that cannot phone home says its boot is complete through the QEMU 
   };
   const result = await client.workflow.execute(provisionVm, { taskQueue: env.taskQueue, workflowId: vmId, args: [{ vmId, spec }] });
   expect(result).toMatchObject({ settled: true, host: 'settle-1', bootSource: 'guest-agent' });
-  const signal = (await historyOf(vmId)).find((e) => e.signal === 'bootComplete')!;
-  expect(JSON.parse(Buffer.from(signal.payload!).toString())).toMatchObject({ source: 'guest-agent', detail: { via: 'guest-agent', cloudInit: 'done' } });
+  expect(await bootReports(client, await client.workflow.getHandle(vmId).fetchHistory())).toEqual([
+    { source: 'guest-agent', detail: expect.objectContaining({ via: 'guest-agent', cloudInit: 'done' }) },
+  ]);
   const settle = hostRef('settle-1');
   expect(await hypervisor.domainState(settle, result.domainName)).toMatchObject({ state: 'running' });
 

@@ -7,7 +7,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
-import { startDevEnv, stopDevEnv, type DevEnvRecord } from '../../devenv/dev-env';
+import { connectDevEnv, startDevEnv, stopDevEnv, type DevEnvRecord } from '../../devenv/dev-env';
 import { guestImage } from '../../devenv/tools';
 import { readInventory } from '../helpers/inventory';
 import { virshLines } from '../helpers/virsh';
@@ -15,8 +15,8 @@ import { decommissionVm } from '../../workflows/decommission-vm';
 import { getLedgerSnapshotQuery } from '../../workflows/messages';
 import { provisionVm } from '../../workflows/provision-vm';
 import type { ProvisionVmInput } from '../../workflows/types';
-import { eventTypeNames } from '../helpers/history';
-import { recordHistory } from '../helpers/record-history';
+import { bootReports, eventTypeNames } from '../helpers/history';
+import { historiesCodecKeyFile, recordHistory } from '../helpers/record-history';
 import { vmInput } from '../helpers/vm-input';
 
 jest.setTimeout(900_000);
@@ -26,9 +26,8 @@ let client: Client;
 let connection: Connection;
 
 beforeAll(async () => {
-  env = await startDevEnv({ stateDir: mkdtempSync(path.join(tmpdir(), 'bootshift-e2e-')), ui: false });
-  connection = await Connection.connect({ address: env.temporal.address });
-  client = new Client({ connection });
+  env = await startDevEnv({ stateDir: mkdtempSync(path.join(tmpdir(), 'bootshift-e2e-')), ui: false, codecKeyFile: historiesCodecKeyFile() });
+  ({ client, connection } = await connectDevEnv(env));
 });
 
 afterAll(async () => {
@@ -66,11 +65,8 @@ test('three guests boot on the boot hosts, phone home through the gateway and se
     const history = await handle.fetchHistory();
     const granted = (history.events ?? []).some((e) => e.workflowExecutionSignaledEventAttributes?.signalName === 'bootSlotGranted');
     if (granted) queued += 1;
-    const signal = (history.events ?? []).find((e) => e.workflowExecutionSignaledEventAttributes?.signalName === 'bootComplete');
-    const payload = signal!.workflowExecutionSignaledEventAttributes!.input!.payloads![0]!.data!;
-    const event = JSON.parse(Buffer.from(payload).toString()) as { source: string; detail: Record<string, string> };
-    // The signal that moved the VM on came from the guest itself, through the gateway.
-    expect(event).toMatchObject({ source: 'guest', detail: { via: 'gateway' } });
+    // The one report that moved the VM on came from the guest itself, through the gateway, for this boot.
+    expect(await bootReports(client, history)).toEqual([{ source: 'guest', nonce: expect.any(String), detail: expect.objectContaining({ via: 'gateway' }) }]);
     expect(eventTypeNames(history)).toContain('EVENT_TYPE_UPSERT_WORKFLOW_SEARCH_ATTRIBUTES');
     // One history per shape: a VM that waited in the boot queue (granted by signal) and one placed at once.
     await recordHistory(`lab-provision-${granted ? 'queued' : 'placed'}`, handle);

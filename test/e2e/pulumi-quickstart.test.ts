@@ -6,7 +6,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
-import { startDevEnv, stopDevEnv, type DevEnvRecord } from '../../devenv/dev-env';
+import { clientEnv, connectDevEnv, startDevEnv, stopDevEnv, type DevEnvRecord } from '../../devenv/dev-env';
 import { guestImage } from '../../devenv/tools';
 import { runPulumi, type RunPulumiOptions } from '../../devenv/pulumi-cli';
 import { repoRoot } from '../../devenv/tools';
@@ -24,13 +24,12 @@ const stack = `e2e${Date.now().toString(36)}`;
 
 beforeAll(async () => {
   env = await startDevEnv({ stateDir: mkdtempSync(path.join(tmpdir(), 'bootshift-pulumi-e2e-')), ui: false });
-  connection = await Connection.connect({ address: env.temporal.address });
-  client = new Client({ connection });
+  ({ client, connection } = await connectDevEnv(env));
   opts = {
     cwd: path.join(repoRoot(), 'examples', 'quickstart'),
     stateDir: path.join(env.stateDir, 'pulumi'),
     passphrase: 'e2e-passphrase',
-    extraEnv: { TEMPORAL_ADDRESS: env.temporal.address },
+    extraEnv: clientEnv(env),
   };
   const init = await runPulumi(['stack', 'init', stack, '--non-interactive'], opts);
   if (init.code !== 0) throw new Error(`pulumi stack init failed: ${init.stderr}`);

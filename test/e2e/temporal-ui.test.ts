@@ -1,21 +1,28 @@
 // The Temporal Web UI of the embedded environment, in headless Chromium (Debian's, driven by playwright-core): the
 // list of bootshift workflows filtered by the VmPhase search attribute shows a VM that is migrating right now and not
-// one that has settled. Without bootshift's search attributes the filter cannot work and this test fails.
+// one that has settled (without bootshift's search attributes the filter cannot work); and payloads, sealed for
+// everyone else, are shown decoded through the worker's codec endpoint.
+import { execFile } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
 import { mkdirSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { Client, Connection } from '@temporalio/client';
+import { promisify } from 'node:util';
+import type { Client, Connection } from '@temporalio/client';
 import { chromium, type Browser } from 'playwright-core';
-import { startDevEnv, stopDevEnv, type DevEnvRecord } from '../../devenv/dev-env';
-import { repoRoot } from '../../devenv/tools';
+import { connectDevEnv, startDevEnv, stopDevEnv, type DevEnvRecord } from '../../devenv/dev-env';
+import { CLOUD_IMAGE, repoRoot, toolPath } from '../../devenv/tools';
 import { waitForPhaseUpdate } from '../../workflows/messages';
 import { provisionVm } from '../../workflows/provision-vm';
 import { vmInput } from '../helpers/vm-input';
+
+const run = promisify(execFile);
 
 jest.setTimeout(600_000);
 
 let env: DevEnvRecord;
 let connection: Connection;
+let client: Client;
 let browser: Browser;
 const shots = path.join(repoRoot(), 'test-output', 'temporal-ui');
 
@@ -26,7 +33,7 @@ beforeAll(async () => {
     ui: true,
     workerEnv: { BOOTSHIFT_SIM_BOOT_MS: '500', BOOTSHIFT_SIM_MIGRATE_MS: '240000' },
   });
-  connection = await Connection.connect({ address: env.temporal.address });
+  ({ client, connection } = await connectDevEnv(env));
   browser = await chromium.launch({
     executablePath: '/usr/bin/chromium',
     // No sandbox as root; and no background traffic to the closed network (refused connections, slow starts).
@@ -43,7 +50,6 @@ afterAll(async () => {
 
 
 test('the UI lists in-flight migrations by VmPhase, from bootshift search attributes', async () => {
-  const client = new Client({ connection });
   const moving = vmInput('vm/ui/test/moving', env.fleet);
   const handle = await client.workflow.start(provisionVm, { taskQueue: env.taskQueue, workflowId: moving.vmId, args: [moving] });
   await handle.executeUpdate(waitForPhaseUpdate, { args: [{ phase: 'migrating' }] });
@@ -59,6 +65,34 @@ test('the UI lists in-flight migrations by VmPhase, from bootshift search attrib
   await page.getByText(/No Workflows|No results/i).first().waitFor({ timeout: 120_000 });
   expect(await page.getByText(moving.vmId, { exact: false }).count()).toBe(0);
   await page.screenshot({ path: path.join(shots, 'settled-none.png'), fullPage: true });
+  await page.close();
+  await handle.cancel();
+});
+
+test("user-data never lies in clear in Temporal: the plain temporal CLI sees sealed payloads, the UI decodes them through the worker's codec endpoint", async () => {
+  const marker = `s3cr3t-${randomUUID()}`;
+  const vmId = `vm/ui/test/sealed`;
+  const spec = {
+    name: 'sealed',
+    vcpus: 1,
+    memoryMiB: 128,
+    image: { kind: 'cloud' as const, volume: CLOUD_IMAGE, diskGiB: 4, userData: `#cloud-config\n# the root password: ${marker}\nruncmd: [ [ true ] ]\n` },
+    fleet: env.fleet,
+  };
+  const handle = await client.workflow.start(provisionVm, { taskQueue: env.taskQueue, workflowId: vmId, args: [{ vmId, spec }] });
+  await handle.executeUpdate(waitForPhaseUpdate, { args: [{ phase: 'booted' }] });
+
+  // What anyone with access to Temporal (and no key) sees: the history with its payloads sealed.
+  const shown = await run(toolPath('temporal'), ['workflow', 'show', '--workflow-id', vmId, '--address', env.temporal.address, '--output', 'json']);
+  expect(shown.stdout).toContain('WORKFLOW_EXECUTION_STARTED');
+  expect(shown.stdout).not.toContain(marker);
+  expect(shown.stdout).toContain(Buffer.from('binary/encrypted').toString('base64'));
+
+  // What an operator sees in the UI, which decodes through the worker's codec endpoint.
+  const page = await browser.newPage({ viewport: { width: 1400, height: 1200 } });
+  await page.goto(`${env.temporal.uiUrl}/namespaces/default/workflows/${encodeURIComponent(vmId)}/${handle.firstExecutionRunId}/history`);
+  await page.getByText(marker, { exact: false }).first().waitFor({ timeout: 120_000 });
+  await page.screenshot({ path: path.join(shots, 'decoded-input.png'), fullPage: true });
   await page.close();
   await handle.cancel();
 });

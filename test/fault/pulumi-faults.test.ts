@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { createLibvirtHypervisor } from '../../activities/libvirt/libvirt-hypervisor';
-import { startDevEnv, stopDevEnv, type DevEnvRecord } from '../../devenv/dev-env';
+import { clientEnv, connectDevEnv, startDevEnv, stopDevEnv, type DevEnvRecord } from '../../devenv/dev-env';
 import { guestImage } from '../../devenv/tools';
 import { checkInvariants } from '../../cli/check';
 import { observeHypervisor, observeSimulatedFleet } from '../../cli/check';
@@ -38,18 +38,18 @@ afterAll(async () => {
 
 async function quickstart(hypervisor: 'libvirt' | 'simulated', config: Record<string, string>): Promise<Stack> {
   const env = await startDevEnv({ stateDir: mkdtempSync(path.join(tmpdir(), 'bootshift-fault-pulumi-')), ui: false, hypervisor });
-  const connection = await Connection.connect({ address: env.temporal.address });
+  const { client, connection } = await connectDevEnv(env);
   const stack = `fault${Date.now().toString(36)}`;
   const base: RunPulumiOptions = {
     cwd: path.join(repoRoot(), 'examples', 'quickstart'),
     stateDir: path.join(env.stateDir, 'pulumi'),
     passphrase: 'fault-passphrase',
-    extraEnv: { TEMPORAL_ADDRESS: env.temporal.address },
+    extraEnv: clientEnv(env),
   };
   const pulumi: Stack['pulumi'] = (args, extra) => runPulumi([...args, '--non-interactive', ...(args[0] === 'stack' && args[1] === 'init' ? [] : ['--stack', stack])], { ...base, ...extra });
   await pulumi(['stack', 'init', stack]);
   for (const [key, value] of Object.entries(config)) await pulumi(['config', 'set', key, value]);
-  const s = { env, client: new Client({ connection }), connection, pulumi };
+  const s = { env, client, connection, pulumi };
   stacks.push(s);
   return s;
 }

@@ -4,8 +4,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { Client, Connection } from '@temporalio/client';
-import { restartTemporal, startDevEnv, stopDevEnv, type DevEnvRecord } from '../../devenv/dev-env';
+import { connectDevEnv, restartTemporal, startDevEnv, stopDevEnv, type DevEnvRecord } from '../../devenv/dev-env';
 import { checkInvariants } from '../../cli/check';
 import { observeSimulatedFleet } from '../../cli/check';
 import { stopProcesses } from '../../devenv/processes';
@@ -23,10 +22,6 @@ afterAll(async () => {
   if (env) await stopDevEnv(env.stateDir);
 });
 
-async function connect(address: string): Promise<{ client: Client; connection: Connection }> {
-  const connection = await Connection.connect({ address });
-  return { client: new Client({ connection }), connection };
-}
 
 test('workflows resume and complete after the Temporal server is stopped and restarted mid-run', async () => {
   const vmCount = scaled(8, 30);
@@ -41,7 +36,7 @@ test('workflows resume and complete after the Temporal server is stopped and res
     hostCpus: 4,
     workerEnv: { BOOTSHIFT_SIM_BOOT_MS: '3000', BOOTSHIFT_SIM_MIGRATE_MS: '2000' },
   });
-  let { client, connection } = await connect(env.temporal.address);
+  let { client, connection } = await connectDevEnv(env);
   const ids = Array.from({ length: vmCount }, (_, i) => `vm/fault/temporal/vm${i}`);
   for (const vmId of ids) {
     await client.workflow.start(provisionVm, { taskQueue: env.taskQueue, workflowId: vmId, args: [vmInput(vmId, env.fleet, undefined, 3600)] });
@@ -56,7 +51,7 @@ test('workflows resume and complete after the Temporal server is stopped and res
     await stopProcesses([env.temporal.pid]);
     await sleep(3000); // an outage, not a blink
     env = await restartTemporal(env);
-    ({ client, connection } = await connect(env.temporal.address));
+    ({ client, connection } = await connectDevEnv(env));
   }
   const results: ProvisionVmResult[] = await Promise.all(ids.map((id) => client.workflow.getHandle(id).result()));
   expect(results.filter((r) => !r.settled).map((r) => `${r.vmId}: ${r.note}`)).toEqual([]);

@@ -3,8 +3,8 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { Client, Connection } from '@temporalio/client';
-import { startDevEnv, stopDevEnv, type DevEnvOptions, type DevEnvRecord } from '../../devenv/dev-env';
+import type { Client, Connection } from '@temporalio/client';
+import { connectDevEnv, startDevEnv, stopDevEnv, type DevEnvOptions, type DevEnvRecord } from '../../devenv/dev-env';
 
 export interface DevEnvSession {
   start(opts: Omit<DevEnvOptions, 'stateDir'>): Promise<{ env: DevEnvRecord; client: Client }>;
@@ -22,9 +22,9 @@ export function devEnvSession(prefix: string): DevEnvSession {
   return {
     async start(opts) {
       const env = await startDevEnv({ ...opts, stateDir: mkdtempSync(path.join(tmpdir(), `bootshift-${prefix}-`)) });
-      const connection = await Connection.connect({ address: env.temporal.address });
+      const { client, connection } = await connectDevEnv(env);
       started.push({ stateDir: env.stateDir, connection });
-      return { env, client: new Client({ connection }) };
+      return { env, client };
     },
   };
 }

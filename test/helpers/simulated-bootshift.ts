@@ -6,7 +6,7 @@ import { parseInventory, type Inventory, type VmSpecInput } from '../../domain';
 import type { SimulatedHypervisor } from '../../activities/simulated-hypervisor';
 import type { InventoryPort } from '../../activities/ports';
 import { createBootshiftWorker } from '../../worker/create-worker';
-import { createBootSignaller } from '../../worker/workflow-port';
+import { createBootReporter } from '../../worker/workflow-port';
 import { createSimulatedFleet } from '../../worker/simulated-guests';
 import type { TemporalLedger } from '../../worker/temporal-ledger';
 import { provisionVm } from '../../workflows/provision-vm';
@@ -50,7 +50,7 @@ export async function startSimulatedBootshift(
       return host;
     },
   };
-  const signalBoot = createBootSignaller(env.client);
+  const signalBoot = createBootReporter(env.client);
   const hypervisor = createSimulatedFleet(
     { hosts: inventory.hosts, bootDurationMs: opts.bootMs ?? 200, migrationDurationMs: opts.migrateMs ?? 300, progressIntervalMs: 100 },
     opts.signalBoots === false ? async () => undefined : signalBoot,

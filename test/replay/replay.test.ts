@@ -5,7 +5,9 @@ import path from 'node:path';
 import { DeterminismViolationError } from '@temporalio/workflow';
 import { temporal } from '@temporalio/proto';
 import { Worker } from '@temporalio/worker';
-import { historiesDir } from '../helpers/record-history';
+import { parseCodecKeys } from '../../worker/payload-codec';
+import { dataConverterFor } from '../../worker/temporal-connection';
+import { HISTORIES_CODEC_KEYS, historiesDir } from '../helpers/record-history';
 import { installQuietRuntime } from '../helpers/quiet-runtime';
 import { workflowBundle } from '../helpers/temporal-env';
 
@@ -24,12 +26,15 @@ test('histories of every workflow shape are recorded', () => {
   expect(files).toEqual(shapes.map((s) => `${s}.json`).sort());
 });
 
+// The lab histories come from a dev environment, whose worker seals payloads: replaying them needs the same keys.
+const dataConverter = dataConverterFor({ codecKeys: parseCodecKeys(readFileSync(HISTORIES_CODEC_KEYS, 'utf8')) });
+
 test.each(files)('%s replays against the current workflow code', async (file) => {
   const bundle = await workflowBundle(require.resolve('../../workflows'));
-  await expect(Worker.runReplayHistory({ workflowBundle: bundle }, load(file))).resolves.toBeUndefined();
+  await expect(Worker.runReplayHistory({ workflowBundle: bundle, dataConverter }, load(file))).resolves.toBeUndefined();
 });
 
 test.each(files.filter((f) => f.includes('provision')))('%s is reported as nondeterministic against a changed provisionVm', async (file) => {
   const bundle = await workflowBundle(require.resolve('./changed-workflows'));
-  await expect(Worker.runReplayHistory({ workflowBundle: bundle }, load(file))).rejects.toBeInstanceOf(DeterminismViolationError);
+  await expect(Worker.runReplayHistory({ workflowBundle: bundle, dataConverter }, load(file))).rejects.toBeInstanceOf(DeterminismViolationError);
 });

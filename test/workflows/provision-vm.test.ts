@@ -1,13 +1,18 @@
 // provisionVm and decommissionVm on a real dev server with the simulated hypervisor: the happy path, a boot timeout,
 // a failing migration that moves on to another settle host, one with no host left, and cancellation mid-migration.
 // After each, the ledger and the hypervisor must agree on where every VM is (or that it is gone).
-import { WorkflowFailedError } from '@temporalio/client';
+import { randomUUID } from 'node:crypto';
+import { WorkflowFailedError, WorkflowUpdateFailedError } from '@temporalio/client';
 import { ApplicationFailure, CancelledFailure } from '@temporalio/common';
 import type { SimulatedSnapshot } from '../../activities/simulated-hypervisor';
 import { domainNameFor } from '../../domain/names';
 import { decommissionVm } from '../../workflows/decommission-vm';
-import { getStatusQuery, waitForPhaseUpdate } from '../../workflows/messages';
-import type { ProvisionVmResult } from '../../workflows/types';
+import { HypervisorError } from '../../activities/hypervisor';
+import { waitFor } from '../../devenv/wait';
+import { Failure } from '../../domain';
+import { bootCompleteUpdate, getStatusQuery, waitForPhaseUpdate } from '../../workflows/messages';
+import { provisionVm } from '../../workflows/provision-vm';
+import type { BootCompleteEvent, ProvisionVmResult } from '../../workflows/types';
 import { startSimulatedBootshift, type SimHost } from '../helpers/simulated-bootshift';
 import { recordHistory } from '../helpers/record-history';
 import { startTemporalEnv, type TemporalEnv } from '../helpers/temporal-env';
@@ -159,5 +164,42 @@ test('an invalid spec fails at once with the field and the rule, and reserves no
     expect((failure as ApplicationFailure).type).toBe('InvalidVmSpec');
     expect(failure!.message).toMatch(/vcpus: must be an integer from 1 to 64/);
     expect(Object.values(bs.hypervisor.snapshot()).every((h) => h.domains.length === 0)).toBe(true);
+  });
+});
+
+test('boot-complete is taken once, only once the domain is defined and only with this boot\'s nonce; refusals leave no trace', async () => {
+  const bs = await startSimulatedBootshift(env, { hosts: hosts('settle-1'), signalBoots: false });
+  // The first defineAndStart attempt fails (transiently): the VM is booting, but no domain is defined yet.
+  let failDefine = true;
+  const release = bs.hypervisor.inject('defineAndStart', () => (failDefine ? new HypervisorError('injected: host busy', Failure.HypervisorUnavailable, false) : undefined));
+  await bs.worker.runUntil(async () => {
+    const input = bs.vmInput('nonce');
+    const handle = await bs.start(input);
+    const report = (event: BootCompleteEvent) => handle.executeUpdate(bootCompleteUpdate, { args: [event] }).then(() => 'accepted', (err: unknown) => (err instanceof WorkflowUpdateFailedError ? `refused: ${err.cause?.message}` : String(err)));
+    await waitFor(async () => (await handle.query(getStatusQuery)).phase === 'booting', { timeoutMs: 30_000, what: 'the VM to be booting' });
+    expect(await report({ source: 'manual' })).toMatch(/^refused: VM nonce is not waiting for its boot to complete/);
+    failDefine = false;
+    release();
+    await waitFor(async () => (await report({ source: 'guest', nonce: randomUUID() })).includes('not for this boot'), { timeoutMs: 60_000, what: 'the domain to be defined' });
+    expect(await report({ source: 'manual', detail: { operator: 'test' } })).toBe('accepted');
+    expect(await report({ source: 'manual' })).toMatch(/^refused: VM nonce has already reported boot complete \(from manual\)/);
+    const result = await handle.result();
+    expect(result).toMatchObject({ settled: true, bootSource: 'manual' });
+    // Only the accepted report is in the history: a refused update leaves nothing behind.
+    const history = await handle.fetchHistory();
+    const updates = (history.events ?? []).filter((e) => e.workflowExecutionUpdateAcceptedEventAttributes);
+    expect(updates.map((e) => e.workflowExecutionUpdateAcceptedEventAttributes!.acceptedRequest!.input!.name)).toEqual(['bootComplete']);
+    expect((history.events ?? []).filter((e) => e.workflowExecutionUpdateRejectedEventAttributes)).toEqual([]);
+  });
+});
+
+test('a malformed input (no vmId, a bad spec) fails the workflow at once, naming the fields, instead of retrying a task', async () => {
+  const bs = await startSimulatedBootshift(env, { hosts: hosts('settle-1') });
+  await bs.worker.runUntil(async () => {
+    const handle = await env.client.workflow.start(provisionVm, { taskQueue: bs.taskQueue, workflowId: `vm/test/${bs.fleet}/broken`, args: [{ spec: { name: 'broken' } } as never] });
+    const failure = await failureOf(handle.result());
+    expect(failure).toMatchObject({ type: 'InvalidVmSpec' });
+    expect(failure!.message).toMatch(/vmId: must be a VM id/);
+    expect(failure!.message).toMatch(/spec\.vcpus: is required/);
   });
 });

@@ -4,6 +4,7 @@
 // the optional cloud-init fields. Anything else is a 400 and goes nowhere.
 import { z } from 'zod';
 import { ID_PATTERN } from '../../domain';
+import { BOOT_TOKEN_PATTERN } from '../tokens';
 
 export const PHONE_HOME_PREFIX = '/v1/phone-home/';
 
@@ -11,9 +12,15 @@ export function phoneHomeUrl(publicUrl: string, workflowId: string): string {
   return `${publicUrl.replace(/\/+$/, '')}${PHONE_HOME_PREFIX}${encodeURIComponent(workflowId)}`;
 }
 
-/** The URL with any token in its query string replaced, for logs. */
+/**
+ * The URL for logs, with every query parameter that decodes to `token` replaced. Parsed, not pattern-matched: the
+ * gateway accepts `?tok%65n=` as `token` too, so the redaction must read it the same way.
+ */
 export function redactUrl(url: string): string {
-  return url.replace(/([?&]token=)[^&]*/gi, '$1[redacted]');
+  const q = url.indexOf('?');
+  if (q < 0) return url;
+  const params = [...new URLSearchParams(url.slice(q + 1))].map(([key, value]): [string, string] => [key, key.toLowerCase() === 'token' ? '[redacted]' : value]);
+  return `${url.slice(0, q)}?${new URLSearchParams(params).toString()}`;
 }
 
 const field = z.string().max(255).regex(/^[\x20-\x7e]*$/, { error: 'must be printable ASCII' });
@@ -24,7 +31,7 @@ export const phoneHomeSchema = z.object({
     .regex(ID_PATTERN, { error: 'must be a VM workflow id' })
     .refine((id) => id.startsWith('vm/'), { error: 'must be a VM workflow id (vm/...)' }),
   // base64url of a SHA-256 HMAC
-  token: z.string({ error: 'is required (query ?token=, form field token or header X-Bootshift-Token)' }).regex(/^[A-Za-z0-9_-]{43}$/, {
+  token: z.string({ error: 'is required (query ?token=, form field token or header X-Bootshift-Token)' }).regex(BOOT_TOKEN_PATTERN, {
     error: 'must be a bootshift boot token',
   }),
   instanceId: field.optional(),

@@ -144,6 +144,26 @@ describe('migrate', () => {
     }
   });
 
+  it('copies the disk (its top layer, vda only, NBD on the migration address) and encrypts the streams when asked', async () => {
+    const { virsh, hv } = setup();
+    const name = await running(virsh, hv);
+    const started = virsh.migrationStarted();
+    const done = hv.migrate({ domain: name, from: boot, to: settle, copyStorage: true, tls: true });
+    await started;
+    virsh.migration?.finish();
+    await done;
+    expect(virsh.calls.find((c) => c.args[0] === 'migrate')?.args.slice(7)).toEqual([
+      '--tls',
+      '--copy-storage-inc',
+      '--migrate-disks',
+      'vda',
+      '--migrateuri',
+      'tcp://10.0.0.7',
+      '--disks-uri',
+      'tcp://10.0.0.7',
+    ]);
+  });
+
   it('aborts the libvirt job when the signal fires and reports Cancelled with the VM still on the source', async () => {
     const { virsh, hv } = setup();
     const name = await running(virsh, hv);

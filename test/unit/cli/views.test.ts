@@ -85,16 +85,26 @@ test('the dev environment is running only if both recorded processes are still o
     inventoryFile: '/s/inventory.yaml',
     consoleDir: '/s/consoles',
     labDir: null,
-    temporal: { address: '127.0.0.1:7233', uiUrl: null, pid: 10, binary: '/bin/temporal', ports: { grpc: 7233, ui: 0, http: 0, metrics: 0 } },
-    worker: { pid: 20, gatewayUrl: 'http://127.0.0.1:8787', gatewayPort: 8787, logFile: '/s/worker.log' },
+    temporal: { address: '127.0.0.1:7233', uiUrl: null, pid: 10, startTime: '1234', binary: '/bin/temporal', ports: { grpc: 7233, ui: 0, http: 0, metrics: 0 } },
+    worker: { pid: 20, startTime: '5678', gatewayUrl: 'http://127.0.0.1:8787', gatewayPort: 8787, logFile: '/s/worker.log' },
   } as DevEnvRecord;
   const alive = devEnvHealth(record, () => true);
   expect(alive.running).toBe(true);
-  const workerGone = devEnvHealth(record, (pid, marker) => pid === 10 && marker === '/bin/temporal');
+  // The worker's pid now belongs to a process started at another time: not ours any more.
+  const workerGone = devEnvHealth(record, (pid, startTime) => pid === 10 && startTime === '1234');
   expect(workerGone).toEqual({ running: false, components: [{ name: 'temporal', pid: 10, running: true }, { name: 'worker', pid: 20, running: false }] });
   const text = renderDevEnv(record, workerGone);
   expect(text).toMatch(/^bootshift dev environment in \/s: NOT running\n/);
   expect(text).toContain('  worker       task queue bootshift (pid 20, NOT running)');
   expect(text).toContain('  web ui       - (started with --no-ui)');
   expect(text).toContain('  temporal log /s/temporal.log');
+});
+
+test("a pid reused by another process is not taken for the dev environment's, whatever its command line", () => {
+  const { startTimeOf, isSameProcess } = jest.requireActual<typeof import('../../../devenv/processes')>('../../../devenv/processes');
+  const mine = startTimeOf(process.pid);
+  expect(mine).toMatch(/^\d+$/);
+  expect(isSameProcess(process.pid, mine)).toBe(true);
+  expect(isSameProcess(process.pid, String(Number(mine) + 1))).toBe(false);
+  expect(isSameProcess(process.pid, undefined)).toBe(false);
 });

@@ -35,6 +35,7 @@ describe('parseInventory', () => {
       policy: { bootVcpusWithinCpus: true },
       imageDirs: [],
       storagePool: { name: 'bootshift', path: '/var/lib/libvirt/bootshift' },
+      migrationTransport: 'tcp',
       hosts: [
         { ...host(), state: 'active', labels: { zone: 'a' }, migrationAddress: '127.0.0.1', domainType: 'qemu', storage: 'local' },
         {
@@ -71,10 +72,27 @@ describe('parseInventory', () => {
     ['qemu:///sys tem'],
     ['qemu:///$(id)'],
     ['qemu+unix:system'],
+    // libvirt decodes escapes: %26 is the "&" of a second parameter, %3B a ";".
+    ['qemu+ssh://h/system?keyfile=/k%26no_verify=1'],
+    ['qemu:///system%3Brm'],
   ])('rejects the libvirt URI %j', (uri) => {
     expect(issuesOf({ fleet: 'f', hosts: [host({ uri })] })).toEqual([
-      'hosts[0].uri: must be a libvirt URI (qemu+unix, qemu+ssh, qemu+tls, qemu+tcp, qemu or test scheme) without spaces or shell metacharacters',
+      'hosts[0].uri: must be a libvirt URI (qemu+unix, qemu+ssh, qemu+tls, qemu+tcp, qemu or test scheme) without spaces, escapes or shell metacharacters',
     ]);
+  });
+
+  it.each([['qemu+tls://h.example/system?no_verify=1'], ['qemu+ssh://h/system?command=/bin/sh']])('rejects the URI parameter of %s', (uri) => {
+    expect(issuesOf({ fleet: 'f', hosts: [host({ uri })] })).toEqual([
+      'hosts[0].uri: may carry one parameter, of socket, keyfile, pkipath, known_hosts, sshauth, no_tty (never no_verify)',
+    ]);
+  });
+
+  it('sees one host spelled two ways as one host', () => {
+    const issues = issuesOf({
+      fleet: 'f',
+      hosts: [host({ name: 'a', uri: 'qemu+ssh://root@H1.example:22/system' }), host({ name: 'b', uri: 'qemu+ssh://root@h1.example//system/' })],
+    });
+    expect(issues).toEqual(['hosts[1].uri: duplicate host uri "qemu+ssh://root@h1.example/system"']);
   });
 
   it('reports each broken rule with its path, all at once', () => {
@@ -125,7 +143,7 @@ describe('parseInventory', () => {
   });
 
   it.each([
-    [null, ['must be an object with fleet, policy, imageDirs, storagePool and hosts']],
+    [null, ['must be an object with fleet, policy, imageDirs, storagePool, migrationTransport and hosts']],
     [{ fleet: 'f', hosts: [] }, ['hosts: must list at least one host']],
     [{ fleet: 'f', hosts: {} }, ['hosts: must be a list of hosts']],
     [{ hosts: [host()] }, ['fleet: is required']],

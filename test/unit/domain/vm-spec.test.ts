@@ -97,7 +97,9 @@ describe('parseVmSpec', () => {
     [{ kind: 'iso' }, ['image.kind: must be an image with kind "cloud" or "kernel"']],
     [{ kind: 'kernel' }, ['image.kernel: is required', 'image.initrd: is required']],
     [{ ...kernel, kernel: 'boot/vmlinuz' }, ['image.kernel: must be an absolute path of A-Z, a-z, 0-9, "._/+@-"']],
-    [{ ...kernel, cmdline: 'console=ttyS0\nrm' }, ['image.cmdline: must be one line']],
+    [{ ...kernel, cmdline: 'console=ttyS0\nrm' }, ['image.cmdline: must be one line of printable ASCII (no tabs or control characters)']],
+    [{ ...kernel, cmdline: 'quiet\tinit=/bin/sh' }, ['image.cmdline: must be one line of printable ASCII (no tabs or control characters)']],
+    [{ ...kernel, cmdline: 'x'.repeat(2049) }, ['image.cmdline: must be at most 2048 characters (bootshift adds its own parameters within the 4096 the kernel takes)']],
     [{ ...kernel, initrd: '/../dev/sda' }, ['image.initrd: must be a normalised absolute path ("/dev/sda", not "/../dev/sda")']],
     [{ ...kernel, disk: '/x' }, ['image.disk: is not a known field']],
   ])('rejects the image %j', (image, expected) => {

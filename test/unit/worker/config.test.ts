@@ -28,3 +28,21 @@ test('bad values are listed under their variable names, all at once', () => {
     /TEMPORAL_ADDRESS: must be host:port\n {2}BOOTSHIFT_HYPERVISOR: must be "libvirt" or "simulated"/,
   );
 });
+
+test('the gateway secret file must exist and be private, each problem naming its variable', () => {
+  const missing = path.join(dir, 'no-such-secret');
+  expect(() => loadConfig({ BOOTSHIFT_INVENTORY: '/i.yaml', BOOTSHIFT_GATEWAY_SECRET_FILE: missing })).toThrow(
+    new RegExp(`BOOTSHIFT_GATEWAY_SECRET_FILE: cannot read ${missing} \\(ENOENT\\)`),
+  );
+  const open = path.join(dir, 'open-secret');
+  writeFileSync(open, 'y'.repeat(40), { mode: 0o644 });
+  expect(() => loadConfig({ BOOTSHIFT_INVENTORY: '/i.yaml', BOOTSHIFT_GATEWAY_SECRET_FILE: open })).toThrow(/BOOTSHIFT_GATEWAY_SECRET_FILE: .* is readable by others \(mode 644\)/);
+});
+
+test('a listen port of 0 is refused: guests could not be told where the gateway is', () => {
+  expect(() => loadConfig({ ...base, BOOTSHIFT_GATEWAY_LISTEN: '127.0.0.1:0' })).toThrow(/BOOTSHIFT_GATEWAY_LISTEN: port must be from 1 to 65535/);
+});
+
+test('the codec endpoint needs the keys and the UI origin it answers', () => {
+  expect(() => loadConfig({ ...base, BOOTSHIFT_CODEC_LISTEN: '127.0.0.1:9999' })).toThrow(/BOOTSHIFT_CODEC_KEY_FILE: is required when BOOTSHIFT_CODEC_LISTEN is set/);
+});

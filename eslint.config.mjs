@@ -3,7 +3,7 @@
 // test harness: what ships (the folders below) must not import the lab tooling, benchmarks, tests or the simulator.
 import tseslint from 'typescript-eslint';
 
-const PRODUCT = ['domain', 'workflows', 'activities', 'worker', 'pulumi', 'cli', 'devenv'];
+const PRODUCT = ['domain', 'workflows', 'activities', 'ledger', 'worker', 'pulumi', 'cli', 'devenv'];
 
 export default tseslint.config(
   { ignores: ['lib/**', 'node_modules/**', 'examples/*/node_modules/**', 'coverage/**', 'test-output/**', 'eslint.config.mjs'] },

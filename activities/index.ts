@@ -1,7 +1,7 @@
 // createActivities(deps): every activity bootshift's workflows call, built from injected ports so that tests and
 // benchmarks run the same activities against a simulated hypervisor and the worker runs them against libvirt.
-// The ledger steps are one-liners over the LedgerPort (the ledger is a workflow, and workflows cannot send updates to
-// other workflows); it makes every request idempotent by reservation id, which is what makes them safe to retry.
+// The ledger steps are one-liners over the LedgerPort (PostgreSQL, reached from activities because workflow code
+// cannot do I/O); it makes every request idempotent by reservation id, which is what makes them safe to retry.
 import { heartbeating } from './heartbeat';
 import type { LedgerPort, LedgerRequest, WorkflowOutcome } from './ports';
 import { createVmActivities, type VmActivityDeps } from './vm-activities';
@@ -18,6 +18,7 @@ export function createActivities(deps: ActivityDeps) {
     commitMove: ({ fleet, ...input }: LedgerRequest<'commitMove'>) => ledger.commitMove(fleet, input),
     releaseSlot: ({ fleet, ...input }: LedgerRequest<'release'>) => ledger.release(fleet, input),
     releaseVmSlots: ({ fleet, ...input }: LedgerRequest<'releaseVm'>) => ledger.releaseVm(fleet, input),
+    markLeaked: ({ fleet, ...input }: LedgerRequest<'markLeaked'>) => ledger.markLeaked(fleet, input),
     ...createVmActivities(deps),
     /**
      * Decommissioning must not race the VM's own provisioning: it cancels a running provisionVm (whose saga then

@@ -44,6 +44,8 @@ export interface WorkflowPort {
    * one), whose validator decides; a refusal leaves nothing in its history.
    */
   reportBootComplete(workflowId: string, event: BootCompleteEvent, runId?: string): Promise<BootReportOutcome>;
+  /** Tells a VM workflow waiting in the boot queue that it was admitted; 'gone' if it no longer runs. */
+  grantBootSlot(workflowId: string, grant: { reservationId: string; host: string }): Promise<'delivered' | 'gone'>;
   /** Cancels the workflow when asked and it is still running, then waits for it to close. */
   awaitOutcome(workflowId: string, options: { cancel: boolean; onWait?: () => void }): Promise<WorkflowOutcome>;
 }

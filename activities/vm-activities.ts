@@ -44,6 +44,7 @@ export interface VmActivityDeps {
   agentPollMs?: number;
 }
 
+const MiB = 1024 ** 2;
 const GiB = 1024 ** 3;
 
 export function createVmActivities(deps: VmActivityDeps) {
@@ -183,9 +184,12 @@ export function createVmActivities(deps: VmActivityDeps) {
                 copyStorage: copy,
                 tls: inventory.migrationTransport === 'tls',
               });
+              // What the copy put on the target is its disk's size there: the progress samples alone miss a copy
+              // that finished between two polls.
+              const copied = copy && sides ? await hv.volumeInfo(to, sides[1], overlayVolumeOf(input.domainName)).catch(() => null) : null;
               // The VM runs on the target now: the source's copy of its disk is nobody's.
               if (sides) await storage.deleteOwned(from, sides[0], input.domainName);
-              return { durationMs, diskCopiedMiB: copy ? progress.diskMiB() : null };
+              return { durationMs, diskCopiedMiB: copy ? Math.max(progress.diskMiB(), Math.round((copied?.physicalBytes ?? 0) / MiB)) : null };
             } catch (err) {
               // The VM still runs on the source: the target's partial disk goes (if the target can be reached at all).
               if (copy && sides && (await hv.domainState(to, input.domainName).catch(() => undefined)) === null) {

@@ -10,11 +10,10 @@ import { z } from 'zod';
 import { createLibvirtHypervisor } from '../activities/libvirt/libvirt-hypervisor';
 import type { Hypervisor, ListedDomain } from '../activities/hypervisor';
 import type { SimulatedSnapshot } from '../activities/simulated-hypervisor';
-import { isVmVolume, ledgerWorkflowId, vcpuCapacity, vmCapacity, type HostConfig, type Inventory, type LedgerSnapshot } from '../domain';
+import { isVmVolume, vcpuCapacity, vmCapacity, type HostConfig, type Inventory, type LedgerSnapshot } from '../domain';
 import { readInventoryFile } from '../worker/inventory-file';
-import { getLedgerSnapshotQuery } from '../workflows/messages';
 import { CliError, ExitCode, usageError } from './errors';
-import { jsonFlag, optionsFor, parseFlags, withClient, type CliContext } from './options';
+import { jsonFlag, optionsFor, parseFlags, withLedger, type CliContext } from './options';
 import { writeJson } from './output';
 import type { ProvisionVmResult } from '../workflows/types';
 
@@ -39,6 +38,8 @@ export interface InvariantReport {
   duplicated: string[];
   overcommitted: string[];
   leakedReservations: string[];
+  /** Capacity the ledger holds, marked leaked, for a domain that could not be destroyed: an operator must look. */
+  heldAsLeaked: string[];
   /** A VM's volume where that VM does not run (or runs no more), or a seed left after boot. */
   leakedVolumes: string[];
   misplaced: string[];
@@ -53,12 +54,14 @@ interface Expectation {
 
 export async function checkInvariants(opts: {
   client: Client;
+  /** The fleet ledger as PostgreSQL holds it (PostgresLedger.snapshot). */
+  ledger: LedgerSnapshot;
   inventory: Inventory;
   domains: ObservedDomain[];
   /** The VMs' own volumes on every host; checked when given. */
   volumes?: ObservedVolume[];
 }): Promise<InvariantReport> {
-  const ledger = await opts.client.workflow.getHandle(ledgerWorkflowId(opts.inventory.fleet)).query(getLedgerSnapshotQuery);
+  const { ledger } = opts;
   const expected = await expectations(opts.client);
   const where = new Map<string, ObservedDomain[]>();
   for (const d of opts.domains) if (d.vmId) where.set(d.vmId, [...(where.get(d.vmId) ?? []), d]);
@@ -75,8 +78,10 @@ export async function checkInvariants(opts: {
   const leakedReservations = leaks(ledger, opts.domains, expected);
   const overcommitted = opts.inventory.hosts.flatMap((h) => overcommit(h, opts.domains.filter((d) => d.host === h.name), opts.inventory));
   const leakedVolumes = strayVolumes(opts.volumes ?? [], opts.domains);
-  const report = { vms: expected.filter((e) => e.host !== null).length, lost, duplicated, overcommitted, leakedReservations, leakedVolumes, misplaced };
-  return { ...report, ok: [lost, duplicated, overcommitted, leakedReservations, leakedVolumes, misplaced].every((l) => l.length === 0) };
+  const heldAsLeaked = ledger.leaked.map((l) => `${l.vmId} on ${l.host} (${l.vcpus} vCPUs, ${l.memoryMiB} MiB) since ${l.since}: ${l.reason}`);
+  const report = { vms: expected.filter((e) => e.host !== null).length, lost, duplicated, overcommitted, leakedReservations, heldAsLeaked, leakedVolumes, misplaced };
+  const problems = [lost, duplicated, overcommitted, leakedReservations, heldAsLeaked, leakedVolumes, misplaced];
+  return { ...report, ok: problems.every((l) => l.length === 0) };
 }
 
 /** From the workflows: every completed provisioning not decommissioned since must run where its result says. */
@@ -101,9 +106,12 @@ async function expectations(client: Client): Promise<Expectation[]> {
 /** A reservation held by a VM that runs nowhere (or a VM the ledger places on a host it is not on) is a leak. */
 function leaks(ledger: LedgerSnapshot, domains: ObservedDomain[], expected: Expectation[]): string[] {
   const alive = new Set(expected.filter((e) => e.host !== null).map((e) => e.vmId));
+  // Capacity marked leaked is known to the ledger and reported on its own (heldAsLeaked).
+  const marked = new Set(ledger.leaked.map((l) => `${l.vmId} ${l.host}`));
   const found: string[] = [];
   for (const host of ledger.hosts) {
     for (const vmId of host.vms) {
+      if (marked.has(`${vmId} ${host.name}`)) continue;
       const onHost = domains.some((d) => d.vmId === vmId && d.host === host.name);
       if (!alive.has(vmId) || !onHost) found.push(`${vmId} holds a slot on ${host.name}`);
     }
@@ -197,7 +205,9 @@ export function registerCheckCommand(program: Command, ctx: CliContext): void {
       const [domains, volumes] = simulated
         ? [observeSimulatedFleet(path.resolve(ctx.cwd, simulated)), observeSimulatedVolumes(path.resolve(ctx.cwd, simulated))]
         : await Promise.all([observeHypervisor(hypervisor, inventory), observeVolumes(hypervisor, inventory)]);
-      const report = await withClient(opts, (client) => checkInvariants({ client, inventory, domains, volumes }));
+      const report = await withLedger(opts, async (ledger, client) =>
+        checkInvariants({ client, ledger: await ledger.snapshot(inventory.fleet), inventory, domains, volumes }),
+      );
       if (flags.json) writeJson(ctx.out, report);
       else ctx.out.write(`${renderReport(report)}\n`);
       if (!report.ok) throw new CliError(ExitCode.Violated, `fleet ${inventory.fleet}: invariants violated`);
@@ -205,7 +215,7 @@ export function registerCheckCommand(program: Command, ctx: CliContext): void {
 }
 
 function renderReport(report: InvariantReport): string {
-  const sections = (['lost', 'duplicated', 'misplaced', 'overcommitted', 'leakedReservations', 'leakedVolumes'] as const).filter((k) => report[k].length > 0);
+  const sections = (['lost', 'duplicated', 'misplaced', 'overcommitted', 'leakedReservations', 'heldAsLeaked', 'leakedVolumes'] as const).filter((k) => report[k].length > 0);
   const head = `${report.vms} live VMs: ${report.ok ? 'ledger, hypervisors and workflows agree' : 'problems found'}`;
   return [head, ...sections.flatMap((k) => [`${k}:`, ...report[k].map((line) => `  ${line}`)])].join('\n');
 }

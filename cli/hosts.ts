@@ -1,16 +1,13 @@
-// `bootshift hosts` and `bootshift host drain`: the fleet ledger's snapshot query and its drainHost update. What an
-// operator reads is the ledger's own snapshot, exactly what placement decides on (nothing is recomputed but the
-// capacity column). The ledger workflow starts with the first VM reserved in a fleet, so "not found" usually means
-// nothing was provisioned there yet, and the message says so.
+// `bootshift hosts`, `bootshift host drain` and `bootshift clear-leaked`: the fleet ledger, read from and changed in
+// its PostgreSQL. What an operator reads is exactly what placement decides on (nothing is recomputed but the capacity
+// column), including capacity held for domains that could not be destroyed ("leaked"), which stays counted as used
+// until a decommission finds the domain gone or an operator, having made sure of it, clears it here.
 import type { Command } from 'commander';
 import { z } from 'zod';
-import { type HostSnapshot, type LedgerSnapshot, ledgerWorkflowId, nameSchema } from '../domain';
-import { drainHostUpdate, getLedgerSnapshotQuery } from '../workflows/messages';
+import { idSchema, nameSchema, type HostSnapshot, type LedgerSnapshot } from '../domain';
 import { CliError, ExitCode } from './errors';
-import { type CliContext, jsonFlag, optionsFor, parseFlags, withClient } from './options';
+import { type CliContext, jsonFlag, optionsFor, parseFlags, withLedger } from './options';
 import { renderTable, writeJson } from './output';
-import type { Client, WorkflowHandle } from '@temporalio/client';
-import { WorkflowNotFoundError } from '@temporalio/common';
 
 const FLEET_FLAG = ['--fleet <name>', 'fleet (default: the dev environment\'s, else "lab")'] as const;
 
@@ -23,7 +20,7 @@ export function registerHostCommands(program: Command, ctx: CliContext): void {
     .action(async (_opts, cmd: Command) => {
       const flags = parseFlags(z.object({ json: jsonFlag }), cmd.opts());
       const opts = optionsFor(cmd, ctx);
-      const snapshot = await withClient(opts, (client) => onLedger(client, opts.fleet, (ledger) => ledger.query(getLedgerSnapshotQuery)));
+      const snapshot = await withLedger(opts, (ledger) => ledger.snapshot(opts.fleet));
       if (flags.json) writeJson(ctx.out, snapshot);
       else ctx.out.write(`${renderHosts(snapshot)}\n`);
     });
@@ -37,11 +34,22 @@ export function registerHostCommands(program: Command, ctx: CliContext): void {
     .action(async (name: string, _opts, cmd: Command) => {
       const { NAME } = parseFlags(z.object({ NAME: nameSchema }), { NAME: name });
       const opts = optionsFor(cmd, ctx);
-      const result = await withClient(opts, (client) =>
-        onLedger(client, opts.fleet, (ledger) => ledger.executeUpdate(drainHostUpdate, { args: [{ host: NAME }] })),
-      );
+      const result = await withLedger(opts, (ledger) => ledger.drainHost(opts.fleet, { host: NAME }));
       if (result.status === 'unknown') throw new CliError(ExitCode.NotFound, `no host "${NAME}" in fleet "${opts.fleet}"`);
       ctx.out.write(`host ${NAME} in fleet ${opts.fleet}: ${result.status}\n`);
+    });
+
+  program
+    .command('clear-leaked')
+    .description("free the capacity held for a VM whose domain could not be destroyed, once you made sure it is gone")
+    .argument('<vm-id>', 'the VM id, as `bootshift hosts` lists it (vm/<project>/<stack>/<name>)')
+    .option(...FLEET_FLAG)
+    .action(async (vmId: string, _opts, cmd: Command) => {
+      const { VM_ID } = parseFlags(z.object({ VM_ID: idSchema }), { VM_ID: vmId });
+      const opts = optionsFor(cmd, ctx);
+      const result = await withLedger(opts, (ledger) => ledger.clearLeaked(opts.fleet, { vmId: VM_ID }));
+      if (result.reservations.length === 0) throw new CliError(ExitCode.NotFound, `${VM_ID} holds no leaked capacity in fleet "${opts.fleet}"`);
+      ctx.out.write(`cleared ${result.reservations.length} leaked reservation(s) of ${VM_ID}: ${result.reservations.join(', ')}\n`);
     });
 }
 
@@ -51,7 +59,7 @@ export function vcpuColumn(h: HostSnapshot): string {
 }
 
 export function renderHosts(s: LedgerSnapshot): string {
-  const heading = `fleet ${s.fleet}: ${s.counts.hosts} hosts, ${s.counts.vms} VMs, ${s.counts.queued} queued for a boot host`;
+  const heading = `fleet ${s.fleet}: ${s.counts.hosts} hosts, ${s.counts.vms} VMs, ${s.counts.queued} queued for a boot host, ${s.counts.leaked} leaked`;
   const hosts = renderTable(
     ['HOST', 'POOL', 'STATE', 'VMS', 'VCPUS', 'FREE MEMORY', 'VM IDS'],
     s.hosts.map((h) => [h.name, h.pool, h.state, h.vms.length, vcpuColumn(h), `${h.freeMemoryMiB} MiB`, h.vms.join(', ') || '-']),
@@ -63,15 +71,12 @@ export function renderHosts(s: LedgerSnapshot): string {
           ['POS', 'VM', 'VCPUS', 'MEMORY', 'RESERVATION'],
           s.queue.map((q) => [q.position, q.vmId, q.vcpus, `${q.memoryMiB} MiB`, q.reservationId]),
         )}`;
-  return `${heading}\n\n${hosts}\n\n${queue}`;
-}
-
-export async function onLedger<T>(client: Client, fleet: string, fn: (ledger: WorkflowHandle) => Promise<T>): Promise<T> {
-  const workflowId = ledgerWorkflowId(fleet);
-  try {
-    return await fn(client.workflow.getHandle(workflowId));
-  } catch (err) {
-    if (!(err instanceof WorkflowNotFoundError)) throw err;
-    throw new CliError(ExitCode.NotFound, `no ledger for fleet "${fleet}" (workflow ${workflowId}): it starts with the first VM provisioned in that fleet`);
-  }
+  const leaked =
+    s.leaked.length === 0
+      ? 'leaked: none'
+      : `leaked (held until decommissioned or cleared with \`bootshift clear-leaked\`):\n${renderTable(
+          ['VM', 'HOST', 'VCPUS', 'MEMORY', 'SINCE', 'REASON'],
+          s.leaked.map((l) => [l.vmId, l.host, l.vcpus, `${l.memoryMiB} MiB`, l.since, l.reason]),
+        )}`;
+  return `${heading}\n\n${hosts}\n\n${queue}\n\n${leaked}`;
 }

@@ -23,6 +23,7 @@ export function buildProgram(ctx: CliContext): Command {
     .option('--tls-ca <file>', 'CA to verify the server with (default: $TEMPORAL_TLS_CA)')
     .option('--tls-server-name <name>', 'server name to verify (default: $TEMPORAL_TLS_SERVER_NAME)')
     .option('--codec-key-file <file>', 'payload encryption keys, as the worker has them (default: $BOOTSHIFT_CODEC_KEY_FILE, the dev environment)')
+    .option('--database-url <url>', "the fleet ledger's PostgreSQL (default: $BOOTSHIFT_DATABASE_URL, the dev environment)")
     .exitOverride()
     .configureOutput({ writeOut: (s) => ctx.out.write(s), writeErr: (s) => ctx.err.write(s) })
     .configureHelp({ showGlobalOptions: true })

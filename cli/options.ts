@@ -11,6 +11,9 @@ import { ValidationError, formatIssues, nameSchema as fleetSchema } from '../dom
 import { type DevEnvRecord, envFile, readDevEnv } from '../devenv/dev-env';
 import { readCodecKeys, type CodecKeys } from '../worker/payload-codec';
 import { HOST_PORT, NAMESPACE, dataConverterFor, readTlsFiles, tlsConfig, type TlsSettings } from '../worker/temporal-connection';
+import { connectLedgerDatabase, databaseUrlSchema, redactDatabaseUrl } from '../ledger/database';
+import { createPostgresLedger, type PostgresLedger } from '../ledger/postgres-ledger';
+import { createGrantSender } from '../worker/workflow-port';
 import { CliError, ExitCode, usageError } from './errors';
 
 export const DEFAULT_STATE_DIR = path.join('.bootshift', 'dev');
@@ -36,6 +39,7 @@ export interface GlobalFlags {
   tlsCa?: string;
   tlsServerName?: string;
   codecKeyFile?: string;
+  databaseUrl?: string;
 }
 
 export interface CliOptions {
@@ -50,6 +54,8 @@ export interface CliOptions {
   addressSource: string;
   tls?: TlsSettings;
   codecKeys?: CodecKeys;
+  /** The fleet ledger's PostgreSQL, and where the URL came from; absent when nothing names one. */
+  database?: { url: string; source: string };
 }
 
 const optionsSchema = z.object({
@@ -90,7 +96,23 @@ export function resolveOptions(
   }
   const tls = resolveTls(flags, ctx.env);
   const codecKeys = resolveCodecKeys(first([flags.codecKeyFile, '--codec-key-file'], [ctx.env.BOOTSHIFT_CODEC_KEY_FILE, 'BOOTSHIFT_CODEC_KEY_FILE'], [devEnv?.codecKeyFile, file]));
-  return { ...parsed.data, stateDir, devEnv, addressSource: sources.address[1], ...(tls && { tls }), ...(codecKeys && { codecKeys }) };
+  const database = resolveDatabase(first([flags.databaseUrl, '--database-url'], [ctx.env.BOOTSHIFT_DATABASE_URL, 'BOOTSHIFT_DATABASE_URL'], [devEnv?.ledger?.databaseUrl, file]));
+  return {
+    ...parsed.data,
+    stateDir,
+    devEnv,
+    addressSource: sources.address[1],
+    ...(tls && { tls }),
+    ...(codecKeys && { codecKeys }),
+    ...(database && { database }),
+  };
+}
+
+function resolveDatabase(source: Source | undefined): CliOptions['database'] {
+  if (!source?.[0]) return undefined;
+  const parsed = databaseUrlSchema.safeParse(source[0]);
+  if (!parsed.success) throw usageError(parsed.error.issues.map((issue) => `${source[1]}: ${issue.message}`).join('\n'));
+  return { url: source[0], source: source[1] };
 }
 
 /** The payload encryption keys the worker uses, so the CLI can read what the workflows carry. */
@@ -155,6 +177,34 @@ export function intFlag(min: number, max: number) {
 export const jsonFlag = z.boolean().default(false);
 
 const CONNECT_TIMEOUT_MS = 5000;
+
+/**
+ * The fleet ledger (PostgreSQL) with a Temporal client beside it, for the commands that read or change capacity: a
+ * change that frees room admits queued VMs, whose grants are signalled through the client.
+ */
+export async function withLedger<T>(opts: CliOptions, fn: (ledger: PostgresLedger, client: Client) => Promise<T>): Promise<T> {
+  const database = opts.database;
+  if (!database) throw usageError('the fleet ledger\'s database is not known: pass --database-url or set BOOTSHIFT_DATABASE_URL (or run `bootshift dev up`)');
+  return withClient(opts, async (client) => {
+    const { db, close } = connectLedgerDatabase(database.url, { max: 2, connectionTimeoutMillis: CONNECT_TIMEOUT_MS });
+    try {
+      await db.selectFrom('fleets').select('fleet').limit(1).execute().catch((err: unknown) => {
+        const why = err instanceof Error ? err.message : String(err);
+        throw new CliError(ExitCode.Unreachable, `cannot read the fleet ledger at ${redactDatabaseUrl(database.url)} (from ${database.source}): ${why}`);
+      });
+      const ledger = createPostgresLedger({
+        db,
+        grants: { deliver: createGrantSender(client) },
+        loadInventory: async (fleet) => {
+          throw new CliError(ExitCode.NotFound, `no fleet "${fleet}" in the ledger: it is created when a worker with its inventory starts`);
+        },
+      });
+      return await fn(ledger, client);
+    } finally {
+      await close();
+    }
+  });
+}
 
 export async function withClient<T>(opts: CliOptions, fn: (client: Client) => Promise<T>): Promise<T> {
   let connection: Connection;

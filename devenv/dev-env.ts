@@ -1,9 +1,9 @@
-// The embedded environment: a Temporal dev server (with its Web UI), the lab's libvirt hosts, and the bootshift
-// worker with its boot gateway, all local. `bootshift dev up/down`, the main job and the end-to-end tests start it
+// The embedded environment: a Temporal dev server (with its Web UI), a PostgreSQL cluster for the fleet ledger, the
+// lab's libvirt hosts, and the bootshift worker with its boot gateway, all local. `bootshift dev up/down`, the main job and the end-to-end tests start it
 // here; everything it starts is recorded in <stateDir>/env.json so `down` stops exactly that, even from another
 // process.
-import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createHash, randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { stringify } from 'yaml';
 import { freePort } from './free-port';
@@ -13,6 +13,7 @@ import { newKeyFile, readCodecKeys } from '../worker/payload-codec';
 import { dataConverterFor } from '../worker/temporal-connection';
 import { labImageDirs } from './tools';
 import { isSameProcess, startTimeOf, stopProcesses } from './processes';
+import { startPostgres, stopPostgres } from './postgres';
 import { startDevServer } from './temporal-dev-server';
 import { startWorkerProcess, type WorkerProcessOptions } from './worker-process';
 
@@ -55,6 +56,8 @@ export interface DevEnvRecord {
   };
   /** The payload encryption keys every client of this environment needs (0600, in the state dir). */
   codecKeyFile: string;
+  /** The fleet ledger's PostgreSQL: reached through a private unix socket. */
+  ledger: { databaseUrl: string; dataDir: string; pid: number; startTime?: string };
   worker: { pid: number; startTime?: string; gatewayUrl: string; gatewayPort: number; logFile: string; options: WorkerProcessOptions };
   persistent: boolean;
 }
@@ -76,6 +79,7 @@ export function clientEnv(record: DevEnvRecord): Record<string, string> {
   return {
     TEMPORAL_ADDRESS: record.temporal.address,
     BOOTSHIFT_CODEC_KEY_FILE: record.codecKeyFile,
+    BOOTSHIFT_DATABASE_URL: record.ledger.databaseUrl,
     ...(record.temporal.uiUrl && { BOOTSHIFT_TEMPORAL_UI: record.temporal.uiUrl }),
   };
 }
@@ -120,6 +124,12 @@ export async function startDevEnv(opts: DevEnvOptions): Promise<DevEnvRecord> {
   };
   save(stateDir, record);
   try {
+    const dataDir = ledgerDataDir(stateDir);
+    // The ledger goes with Temporal's state: a fresh one unless the environment is persistent.
+    if (!opts.persistent) rmSync(dataDir, { recursive: true, force: true });
+    const postgres = await startPostgres({ dataDir, detached: opts.detached ?? false });
+    record.ledger = { databaseUrl: postgres.url, dataDir, pid: postgres.pid, ...(postgres.startTime && { startTime: postgres.startTime }) };
+    save(stateDir, record);
     const hosts = await startHosts(stateDir, opts);
     Object.assign(record, hosts);
     save(stateDir, record);
@@ -138,6 +148,7 @@ export async function startDevEnv(opts: DevEnvOptions): Promise<DevEnvRecord> {
       extraEnv: {
         BOOTSHIFT_SIM_STATE_FILE: path.join(stateDir, 'simulated-fleet.json'),
         BOOTSHIFT_CODEC_KEY_FILE: codecKeyFile,
+        BOOTSHIFT_DATABASE_URL: postgres.url,
         ...(codecEndpoint && temporal.uiUrl && { BOOTSHIFT_CODEC_LISTEN: new URL(codecEndpoint).host, BOOTSHIFT_CODEC_UI_ORIGIN: temporal.uiUrl }),
         ...opts.workerEnv,
       },
@@ -182,6 +193,10 @@ export async function stopDevEnv(stateDir: string): Promise<boolean> {
   await stopProcesses(ours(record.worker), 30_000);
   if (record.labDir) await stopLab(record.labDir);
   await stopProcesses(ours(record.temporal));
+  if (record.ledger) {
+    await stopPostgres(record.ledger.dataDir);
+    if (!record.persistent) rmSync(record.ledger.dataDir, { recursive: true, force: true });
+  }
   rmSync(envFile(stateDir), { force: true });
   return true;
 }
@@ -193,6 +208,33 @@ function withStartTime(pid: number): { startTime?: string } {
 
 function save(stateDir: string, record: Partial<DevEnvRecord>): void {
   writeFileSync(envFile(stateDir), `${JSON.stringify(record, null, 2)}\n`);
+}
+
+/**
+ * Where the ledger's cluster lives: in the state dir, unless PostgreSQL must run as another user (we are root; it
+ * refuses to) who cannot reach it (a state dir under /root): then under /var/lib/bootshift, named after the state dir.
+ */
+export function ledgerDataDir(stateDir: string): string {
+  const inside = path.join(stateDir, 'postgres');
+  if (process.getuid?.() !== 0 || reachableByOthers(stateDir)) return inside;
+  const id = createHash('sha256').update(stateDir).digest('hex').slice(0, 16);
+  return path.join('/var/lib/bootshift/dev-postgres', id);
+}
+
+function reachableByOthers(dir: string): boolean {
+  for (let d = path.resolve(dir); ; d = path.dirname(d)) {
+    if (existsSync(d) && (statSync(d).mode & 0o001) === 0) return false;
+    if (d === path.dirname(d)) return true;
+  }
+}
+
+/** Starts the recorded PostgreSQL again on the same data dir (after a crash or a deliberate kill). */
+export async function restartPostgres(record: DevEnvRecord): Promise<DevEnvRecord> {
+  await stopPostgres(record.ledger.dataDir);
+  const postgres = await startPostgres({ dataDir: record.ledger.dataDir, detached: record.worker.options.detached ?? false });
+  const next = { ...record, ledger: { ...record.ledger, databaseUrl: postgres.url, pid: postgres.pid, ...(postgres.startTime && { startTime: postgres.startTime }) } };
+  save(record.stateDir, next);
+  return next;
 }
 
 /** The payload encryption keys: random, kept in the state dir with owner-only permissions, never printed. */

@@ -21,7 +21,6 @@ export {
   domainNameFor,
   idSchema,
   isVmVolume,
-  ledgerWorkflowId,
   nameSchema,
   overlayVolumeOf,
   ownedVolumesOf,
@@ -59,26 +58,19 @@ export {
   type PlacementRequest,
   type SettlePlacementRequest,
 } from './placement';
-export {
-  findHost,
-  pruneApplied,
-  type AdmittedBoot,
-  type AppliedResult,
-  type CommitMoveResult,
-  type DrainHostResult,
-  type HostRecord,
-  type HostUsage,
-  type LedgerState,
-  type ReleaseResult,
-  type ReleaseVmResult,
-  type Reservation,
-  type ReservationKind,
-  type ReservationStatus,
-  type ReserveBootResult,
-  type ReserveSettleResult,
-  type ResyncResult,
-  type VmSlots,
-} from './ledger/state';
+export type {
+  ClearLeakedResult,
+  CommitMoveResult,
+  DrainHostResult,
+  HostRecord,
+  HostUsage,
+  MarkLeakedResult,
+  ReleaseResult,
+  ReleaseVmResult,
+  ReservationKind,
+  ReserveBootResult,
+  ReserveSettleResult,
+  ResyncResult,
+} from './ledger/results';
 export * from './ledger/inputs';
-export * from './ledger/transitions';
-export { snapshot, type HostSnapshot, type LedgerSnapshot, type QueuedBoot } from './ledger/snapshot';
+export type { HostSnapshot, LeakedReservation, LedgerSnapshot, QueuedBoot } from './ledger/snapshot';

@@ -49,11 +49,6 @@ export function vmWorkflowId(project: string, stack: string, name: string): stri
   return `vm/${project}/${stack}/${name}`;
 }
 
-export function ledgerWorkflowId(fleet: string): string {
-  check('invalid fleet name', { fleet: [nameSchema, fleet] });
-  return `fleet/${fleet}`;
-}
-
 /**
  * FNV-1a, 64 bit: deterministic and dependency-free, which workflow code needs. 32 bits let two VM ids share a domain
  * name within a second of searching; 64 bits need billions of VMs for an accidental clash, and destroy checks the

@@ -4,7 +4,7 @@
 // densely. Each pick is one allocation-free pass over an array of per-host counters (never over reservations), which
 // keeps a decision under a millisecond at 10,000 hosts.
 import { DEFAULT_CPU_ALLOCATION_RATIO, type FleetPolicy } from './inventory';
-import type { HostRecord, HostUsage } from './ledger/state';
+import type { HostRecord, HostUsage } from './ledger/results';
 
 export interface SettlePlacementRequest extends PlacementRequest {
   /** hosts where a migration of this VM already failed */

@@ -3,6 +3,7 @@
 import { readFileSync, statSync } from 'node:fs';
 import { z } from 'zod';
 import { ValidationError, formatIssues } from '../domain';
+import { databaseUrlSchema } from '../ledger/database';
 import { readCodecKeys, type CodecKeys } from './payload-codec';
 import { HOST_PORT, NAMESPACE, readTlsFiles, type TemporalConnectionSettings } from './temporal-connection';
 
@@ -43,6 +44,20 @@ const envSchema = z.object({
   BOOTSHIFT_CODEC_UI_ORIGIN: z.url({ protocol: /^https?$/, error: 'must be an http(s) origin' }).optional(),
   /** A file holding a token the UI must send (Authorization: Bearer) to use the codec endpoint. */
   BOOTSHIFT_CODEC_AUTH_TOKEN_FILE: optionalPath,
+  /** The fleet ledger's PostgreSQL (ledger/), or a 0600 file holding it when it carries a password. */
+  BOOTSHIFT_DATABASE_URL: databaseUrlSchema.optional(),
+  BOOTSHIFT_DATABASE_URL_FILE: optionalPath,
+  /** How often undelivered grants to queued VMs are looked for (a worker died between a commit and its signal). */
+  BOOTSHIFT_GRANT_SWEEP_MS: z.coerce.number().int().min(100, { error: 'must be at least 100 (ms)' }).default(2000),
+  /**
+   * Fault injection for the fault tests, never for production: `kill-before-grant:<marker file>` makes the worker
+   * SIGKILL itself right after a grant to a queued VM is committed and before it is signalled, once (the marker file
+   * records that it happened).
+   */
+  BOOTSHIFT_FAILPOINT: z
+    .string()
+    .regex(/^kill-before-grant:\/\S+$/, { error: 'must be kill-before-grant:<absolute marker path> (fault tests only)' })
+    .optional(),
   BOOTSHIFT_LOG_LEVEL: z.enum(['trace', 'debug', 'info', 'warn', 'error'], { error: 'must be a log level' }).default('info'),
 });
 
@@ -60,6 +75,9 @@ export interface WorkerConfig {
   codecServer?: { listen: { host: string; port: number }; uiOrigin: string; authToken?: string };
   consoleDir?: string;
   migrationBandwidthMiBps?: number;
+  ledger: { databaseUrl: string; grantSweepMs: number };
+  /** Fault tests only: see BOOTSHIFT_FAILPOINT. */
+  failpoint?: { killBeforeGrant: string };
   logLevel: 'trace' | 'debug' | 'info' | 'warn' | 'error';
 }
 
@@ -105,8 +123,20 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): WorkerConfig {
     },
     ...(e.BOOTSHIFT_CONSOLE_DIR && { consoleDir: e.BOOTSHIFT_CONSOLE_DIR }),
     ...(e.BOOTSHIFT_MIGRATION_BANDWIDTH_MIBPS && { migrationBandwidthMiBps: e.BOOTSHIFT_MIGRATION_BANDWIDTH_MIBPS }),
+    ledger: { databaseUrl: databaseUrl(e.BOOTSHIFT_DATABASE_URL, e.BOOTSHIFT_DATABASE_URL_FILE), grantSweepMs: e.BOOTSHIFT_GRANT_SWEEP_MS },
+    ...(e.BOOTSHIFT_FAILPOINT && { failpoint: { killBeforeGrant: e.BOOTSHIFT_FAILPOINT.slice('kill-before-grant:'.length) } }),
     logLevel: e.BOOTSHIFT_LOG_LEVEL,
   };
+}
+
+function databaseUrl(inline: string | undefined, file: string | undefined): string {
+  if (inline && file) throw new ConfigError('BOOTSHIFT_DATABASE_URL and BOOTSHIFT_DATABASE_URL_FILE: set only one');
+  if (inline) return inline;
+  if (!file) throw new ConfigError('BOOTSHIFT_DATABASE_URL or BOOTSHIFT_DATABASE_URL_FILE: one is required (the fleet ledger\'s PostgreSQL)');
+  const url = readSecretFile('BOOTSHIFT_DATABASE_URL_FILE', file);
+  const parsed = databaseUrlSchema.safeParse(url);
+  if (!parsed.success) throw new ConfigError(`BOOTSHIFT_DATABASE_URL_FILE: ${file}: ${parsed.error.issues.map((i) => i.message).join('; ')}`);
+  return url;
 }
 
 function splitHostPort(value: string, variable = 'BOOTSHIFT_GATEWAY_LISTEN'): { host: string; port: number } {

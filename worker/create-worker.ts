@@ -5,7 +5,8 @@ import type { Client } from '@temporalio/client';
 import { createActivities } from '../activities';
 import type { Hypervisor } from '../activities/hypervisor';
 import type { BootCallback, InventoryPort } from '../activities/ports';
-import { createTemporalLedger, type TemporalLedger } from './temporal-ledger';
+import type { LedgerDb } from '../ledger/database';
+import { createPostgresLedger, type PostgresLedger } from '../ledger/postgres-ledger';
 import { createWorkflowPort } from './workflow-port';
 
 export interface BootshiftWorkerOptions {
@@ -17,8 +18,12 @@ export interface BootshiftWorkerOptions {
   inventory: InventoryPort;
   bootCallback: BootCallback;
   consoleDir?: string;
-  /** Ledger continue-as-new threshold (history events); tests use small values to exercise it. */
-  ledgerHistoryLimit?: number;
+  /** The ledger's database, migrated (ledger/migrations.ts). */
+  ledgerDb: LedgerDb;
+  /** Told of a grant whose signal failed (the sweep delivers it later). */
+  onGrantError?: (err: unknown) => void;
+  /** Runs before each grant is signalled (fault injection: see BOOTSHIFT_FAILPOINT). */
+  beforeGrant?: () => void;
   /** Seals every payload (payload-codec.ts); the client passed in must use the same. */
   dataConverter?: WorkerOptions['dataConverter'];
   /** A prebuilt bundle (tests and benchmarks build it once); default: bundle workflows/ at start. */
@@ -28,21 +33,27 @@ export interface BootshiftWorkerOptions {
 
 export interface BootshiftWorker {
   worker: Worker;
-  ledger: TemporalLedger;
+  ledger: PostgresLedger;
 }
 
 export async function createBootshiftWorker(opts: BootshiftWorkerOptions): Promise<BootshiftWorker> {
-  const ledger = createTemporalLedger({
-    client: opts.client,
-    taskQueue: opts.taskQueue,
+  const workflows = createWorkflowPort(opts.client);
+  const ledger = createPostgresLedger({
+    db: opts.ledgerDb,
     loadInventory: (fleet) => opts.inventory.load(fleet),
-    ...(opts.ledgerHistoryLimit && { historyLimit: opts.ledgerHistoryLimit }),
+    grants: {
+      deliver: (workflowId, grant) => {
+        opts.beforeGrant?.();
+        return workflows.grantBootSlot(workflowId, grant);
+      },
+      ...(opts.onGrantError && { onError: (_grant, err) => opts.onGrantError!(err) }),
+    },
   });
   const activities = createActivities({
     hypervisor: opts.hypervisor,
     inventory: opts.inventory,
     bootCallback: opts.bootCallback,
-    workflows: createWorkflowPort(opts.client),
+    workflows,
     ledger,
     ...(opts.consoleDir && { consoleDir: opts.consoleDir }),
   });

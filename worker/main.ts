@@ -3,6 +3,7 @@
 // boot gateway that turns guests' phone-home requests into boot-complete reports; with payload encryption on, also
 // the codec endpoint the Temporal UI decodes through. Configuration comes from the environment, parsed once
 // (worker/config.ts); SIGINT/SIGTERM drain the worker and close the listeners.
+import { existsSync, writeFileSync } from 'node:fs';
 import { Client, Connection } from '@temporalio/client';
 import { NativeConnection, Runtime } from '@temporalio/worker';
 import { createLibvirtHypervisor } from '../activities/libvirt/libvirt-hypervisor';
@@ -19,6 +20,9 @@ import { createInventoryFile, mockHostsIn, readInventoryFile } from './inventory
 import { createLogger, temporalLogger } from './logging';
 import { createSimulatedFleet } from './simulated-guests';
 import { createTokenSigner } from './tokens';
+import { connectLedgerDatabase } from '../ledger/database';
+import { startGrantSweeper } from '../ledger/grants';
+import { migrateToLatest } from '../ledger/migrations';
 
 async function main(config: WorkerConfig): Promise<void> {
   const logger = createLogger(config.logLevel);
@@ -27,6 +31,8 @@ async function main(config: WorkerConfig): Promise<void> {
     const mock = mockHostsIn(await readInventoryFile(config.inventoryFile));
     if (mock.length > 0) throw new ConfigError(`BOOTSHIFT_INVENTORY: ${mock.join('; ')}`);
   }
+  const ledgerDb = connectLedgerDatabase(config.ledger.databaseUrl);
+  await migrateToLatest(ledgerDb.db);
   const temporal = await connectWorker(config.temporal);
   const signer = createTokenSigner(config.gateway.secret);
   const reportBoot = createBootReporter(temporal.client);
@@ -43,7 +49,7 @@ async function main(config: WorkerConfig): Promise<void> {
           reportBoot,
           (err) => logger.warn({ err: String(err) }, 'simulated guest could not signal boot complete'),
         );
-  const { worker } = await createBootshiftWorker({
+  const { worker, ledger } = await createBootshiftWorker({
     connection: temporal.native,
     client: temporal.client,
     namespace: config.temporal.namespace,
@@ -53,7 +59,14 @@ async function main(config: WorkerConfig): Promise<void> {
     bootCallback: { token: (claims) => signer.tokenFor(claims), url: (workflowId) => phoneHomeUrl(config.gateway.publicUrl, workflowId) },
     ...(config.consoleDir && { consoleDir: config.consoleDir }),
     ...(config.temporal.codecKeys && { dataConverter: dataConverterFor(config.temporal) }),
+    ledgerDb: ledgerDb.db,
+    onGrantError: (err) => logger.warn({ err: String(err) }, 'grant to a queued VM not delivered yet; the sweep will retry'),
+    ...(config.failpoint && { beforeGrant: killBeforeGrant(config.failpoint.killBeforeGrant, logger) }),
   });
+  // The inventory file is the truth about hosts: the ledger follows it at every start (new hosts, capacities, policy).
+  const resynced = await ledger.resync(await readInventoryFile(config.inventoryFile));
+  logger.info({ resynced }, 'ledger resynced from the inventory');
+  const sweeper = startGrantSweeper(ledger, config.ledger.grantSweepMs, (err) => logger.warn({ err: String(err) }, 'grant sweep failed'));
   const codecServer =
     config.codecServer && config.temporal.codecKeys
       ? await createCodecServer({ codec: createEncryptionCodec(config.temporal.codecKeys), ...config.codecServer, logger })
@@ -74,10 +87,25 @@ async function main(config: WorkerConfig): Promise<void> {
   try {
     await worker.run();
   } finally {
+    await sweeper.stop();
     await gateway?.close();
     await codecServer?.close();
     await temporal.close();
+    await ledgerDb.close();
   }
+}
+
+/**
+ * The failpoint of the fault test "worker killed between a release's commit and its grant signal": the grant is in
+ * the outbox, committed, and this process dies before signalling it. Once: the marker file says it happened.
+ */
+function killBeforeGrant(marker: string, logger: ReturnType<typeof createLogger>): () => void {
+  return () => {
+    if (existsSync(marker)) return;
+    writeFileSync(marker, `${process.pid}\n`);
+    logger.warn({ marker }, 'failpoint kill-before-grant: killing the worker before it signals a grant');
+    process.kill(process.pid, 'SIGKILL');
+  };
 }
 
 /** The worker's two connections: the native one its Worker polls with, and a client for activities and the gateway. */

@@ -1,10 +1,10 @@
 // The WorkflowPort over the Temporal client: progress signals from the migrate activity, the boot-complete report (from
-// the gateway, the guest-agent watcher and simulated guests alike), and waiting for a VM's provisioning to be over
+// the gateway, the guest-agent watcher and simulated guests alike), the ledger's grants to queued VMs, and waiting for a VM's provisioning to be over
 // (cancelling it first when asked) for decommissioning.
 import { WorkflowFailedError, WorkflowNotFoundError, WorkflowUpdateFailedError, type Client } from '@temporalio/client';
 import { CancelledFailure, TerminatedFailure, TimeoutFailure } from '@temporalio/common';
 import type { BootReportOutcome, WorkflowOutcome, WorkflowPort } from '../activities/ports';
-import { bootCompleteUpdate, migrationProgressSignal } from '../workflows/messages';
+import { bootCompleteUpdate, bootSlotGrantedSignal, migrationProgressSignal } from '../workflows/messages';
 import type { BootCompleteEvent, ProvisionVmResult } from '../workflows/types';
 
 /**
@@ -30,9 +30,23 @@ export function createBootReporter(client: Client): WorkflowPort['reportBootComp
   };
 }
 
+/** The ledger's grants to queued VMs, as signals; a workflow that is gone (or closed) cannot take its slot. */
+export function createGrantSender(client: Client): WorkflowPort['grantBootSlot'] {
+  return async (workflowId, grant) => {
+    try {
+      await client.workflow.getHandle(workflowId).signal(bootSlotGrantedSignal, grant);
+      return 'delivered';
+    } catch (err) {
+      if (err instanceof WorkflowNotFoundError) return 'gone';
+      throw err;
+    }
+  };
+}
+
 export function createWorkflowPort(client: Client): WorkflowPort {
   return {
     reportBootComplete: createBootReporter(client),
+    grantBootSlot: createGrantSender(client),
     async signalMigrationProgress(workflowId, event) {
       await client.workflow.getHandle(workflowId).signal(migrationProgressSignal, event);
     },

@@ -1,8 +1,9 @@
-// Timeouts and retry policies, per kind of activity. Ledger calls are cheap and idempotent: retry them patiently.
+// Timeouts and retry policies, per kind of activity. Ledger calls are short PostgreSQL transactions, idempotent by
+// reservation id: local activities (one marker in the VM's history instead of three events), retried patiently.
 // VM operations retry a few times unless the failure is permanent, and heartbeat, so a dead worker is noticed within
 // seconds; migration heartbeats too, which is also how cancellation reaches the libvirt job (the workflow waits for
 // the abort to finish before it cleans up).
-import { ActivityCancellationType, proxyActivities } from '@temporalio/workflow';
+import { ActivityCancellationType, proxyActivities, proxyLocalActivities } from '@temporalio/workflow';
 import type { Activities } from '../activities';
 import { Failure } from '../domain';
 
@@ -31,9 +32,11 @@ export const checks = proxyActivities<Activities>({
   retry: { initialInterval: '1 second', maximumInterval: '10 seconds', maximumAttempts: 5, nonRetryableErrorTypes: permanent },
 });
 
-export const ledger = proxyActivities<Activities>({
+export const ledger = proxyLocalActivities<Activities>({
   startToCloseTimeout: '30 seconds',
-  retry: { initialInterval: '500 ms', maximumInterval: '10 seconds', nonRetryableErrorTypes: [Failure.InvalidLedgerInput] },
+  // Past this, a retry waits on a workflow timer rather than inside the workflow task (a database down for a while).
+  localRetryThreshold: '10 seconds',
+  retry: { initialInterval: '500 ms', maximumInterval: '10 seconds', nonRetryableErrorTypes: [Failure.InvalidLedgerInput, Failure.UnknownFleet] },
 });
 
 // A first boot on a host uploads the base image (hundreds of MB) before defining the domain.

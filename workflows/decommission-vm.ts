@@ -20,7 +20,12 @@ export async function decommissionVm(input: DecommissionVmInput): Promise<Decomm
     const { found, volumes, unreachable } = await vms.locateVm({ fleet, domainName });
     // Volumes without a domain too: a partial disk left on a migration target that was unreachable at the time.
     for (const host of [...new Set([...found.map((f) => f.host), ...(volumes ?? []).map((v) => v.host)])]) {
-      const destroyed = await vms.destroyVm({ fleet, host, domainName, vmId });
+      const destroyed = await vms.destroyVm({ fleet, host, domainName, vmId }).catch(async (err: unknown) => {
+        // The domain may still run there: whatever the VM holds on that host stays held, shown as leaked.
+        const reason = `decommission could not destroy ${domainName} on ${host}: ${err instanceof Error ? String(err.cause ?? err.message) : String(err)}`;
+        await ledger.markLeaked({ fleet, vmId, host, reason: reason.slice(0, 2000) });
+        throw err;
+      });
       if (destroyed.existed) destroyedOn.push(host);
       deletedVolumes.push(...(destroyed.volumes ?? []).map((name) => `${host}:${name}`));
     }

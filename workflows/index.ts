@@ -1,5 +1,4 @@
 // The workflows the bootshift worker registers (the bundler starts here).
-export { fleetLedger } from './fleet-ledger';
 export { provisionVm } from './provision-vm';
 export { decommissionVm } from './decommission-vm';
 export { checkVm } from './check-vm';

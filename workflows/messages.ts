@@ -3,7 +3,6 @@
 // returns) so this file needs nothing but the workflow SDK.
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import type { SearchAttributeKey } from '@temporalio/common/lib/search-attributes';
-import type { DrainHostInput, DrainHostResult, Inventory, LedgerSnapshot, ResyncResult, VmLedgerRequests } from '../domain';
 import type { BootCompleteEvent, MigrationProgressEvent, VmStatus, WaitablePhase } from './types';
 
 const keyword = (name: string): SearchAttributeKey<'KEYWORD'> => ({ name, type: 'KEYWORD' });
@@ -17,19 +16,8 @@ export const settleHostKey = keyword('SettleHost');
 /** The custom search attributes the Temporal namespace must have before bootshift workflows run. */
 export const searchAttributeKeys = [vmNameKey, vmPhaseKey, vmHostKey, bootHostKey, settleHostKey] as const;
 
-// fleetLedger
-const vmRequest = <K extends keyof VmLedgerRequests>(name: K) => defineUpdate<VmLedgerRequests[K][1], [VmLedgerRequests[K][0]]>(name);
-export const reserveBootUpdate = vmRequest('reserveBoot');
-export const reserveSettleUpdate = vmRequest('reserveSettle');
-export const commitMoveUpdate = vmRequest('commitMove');
-export const releaseUpdate = vmRequest('release');
-export const releaseVmUpdate = vmRequest('releaseVm');
-export const drainHostUpdate = defineUpdate<DrainHostResult, [DrainHostInput]>('drainHost');
-export const resyncInventoryUpdate = defineUpdate<ResyncResult, [Inventory]>('resyncInventory');
-export const getLedgerSnapshotQuery = defineQuery<LedgerSnapshot>('getLedgerSnapshot');
-
 // provisionVm
-/** Sent by the ledger to a VM workflow whose queued boot request was admitted. */
+/** Sent for the ledger (ledger/grants.ts) to a VM workflow whose queued boot request was admitted. */
 export const bootSlotGrantedSignal = defineSignal<[{ reservationId: string; host: string }]>('bootSlotGranted');
 /**
  * The guest says its boot is complete (through the boot gateway), the guest-agent watcher does, or an operator does.

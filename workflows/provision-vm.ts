@@ -16,6 +16,7 @@ import {
 } from '@temporalio/workflow';
 import { Failure, VmSpecError, bootReservationId as bootReservationIdFor, domainNameFor, idSchema, parseVmSpec, type VmSpec } from '../domain';
 import { checks, ledger, vms, watchers } from './activity-stubs';
+import { Teardown } from './teardown';
 import { Compensations } from './compensations';
 import {
   bootCompleteUpdate,
@@ -61,12 +62,13 @@ async function provision(vm: VmTracker, saga: Compensations, input: ValidInput):
     throw cause instanceof ApplicationFailure && cause.type === Failure.InvalidVmSpec ? cause : err;
   });
 
-  saga.add('release boot slot', () => ledger.releaseSlot({ fleet, reservationId: bootReservationId }));
+  const teardown = new Teardown();
+  saga.add('release boot slot', () => teardown.release(fleet, bootReservationId));
   const bootHost = await reserveBootHost(vm, input, bootReservationId);
   const queuedMs = Date.now() - vm.status.timings.requestedAt;
 
   vm.booting(bootHost);
-  saga.add(`destroy on ${bootHost}`, () => vms.destroyVm({ fleet, host: bootHost, domainName, vmId }));
+  saga.add(`destroy on ${bootHost}`, () => teardown.destroyOrFail({ fleet, vmId, domainName, host: bootHost, reservationId: bootReservationId }));
   const workflowId = workflowInfo().workflowId;
   // The guest's token is made for this nonce (and this run); the tracker accepts it once the domain is defined.
   const bootNonce = uuid4();
@@ -83,7 +85,7 @@ async function provision(vm: VmTracker, saga: Compensations, input: ValidInput):
   // The seed holds the boot token and the user's secrets, and is of no use after boot: it must not travel.
   if (spec.image.kind === 'cloud') await vms.detachSeed({ fleet, host: bootHost, domainName });
 
-  const outcome = await moveToSettleHost(vm, saga, { fleet, vmId, domainName, bootHost, maxHosts: input.maxSettleHosts ?? 3 });
+  const outcome = await moveToSettleHost(vm, saga, teardown, { fleet, vmId, domainName, bootHost, maxHosts: input.maxSettleHosts ?? 3 });
   if (!outcome.settled) vm.unsettled(outcome.reason);
   return {
     vmId,

@@ -5,6 +5,7 @@ import { ApplicationFailure, isCancellation, sleep, workflowInfo } from '@tempor
 import { Failure, settleReservationId } from '../domain';
 import { ledger, migrations, UNREACHABLE_PATIENCE, vms } from './activity-stubs';
 import type { Compensations } from './compensations';
+import type { Teardown } from './teardown';
 import type { VmTracker } from './vm-tracker';
 
 export type SettleOutcome =
@@ -20,20 +21,19 @@ export interface SettlePlan {
   maxHosts: number;
 }
 
-export async function moveToSettleHost(vm: VmTracker, saga: Compensations, req: SettlePlan): Promise<SettleOutcome> {
+export async function moveToSettleHost(vm: VmTracker, saga: Compensations, teardown: Teardown, req: SettlePlan): Promise<SettleOutcome> {
   const exclude: string[] = [];
   for (let attempt = 1; attempt <= req.maxHosts; attempt += 1) {
     const reservationId = settleReservationId(req.vmId, workflowInfo().runId, attempt);
-    const dropRelease = saga.add(`release ${reservationId}`, () => ledger.releaseSlot({ fleet: req.fleet, reservationId }));
+    const dropRelease = saga.add(`release ${reservationId}`, () => teardown.release(req.fleet, reservationId));
     const slot = await ledger.reserveSettleSlot({ fleet: req.fleet, reservationId, vmId: req.vmId, exclude });
     if (slot.status === 'unavailable') {
       dropRelease();
       return { settled: false, reason: attempt === 1 ? slot.reason : failedOn(vm) };
     }
     vm.migrating(slot.host, attempt);
-    const dropDestroy = saga.add(`destroy on ${slot.host}`, () =>
-      vms.destroyVm({ fleet: req.fleet, host: slot.host, domainName: req.domainName, vmId: req.vmId }),
-    );
+    const target = { fleet: req.fleet, vmId: req.vmId, domainName: req.domainName, host: slot.host, reservationId };
+    const dropDestroy = saga.add(`destroy on ${slot.host}`, () => teardown.destroyOrFail(target));
     const moved = await migrateOnce(req, slot.host, attempt);
     if (moved.ok) {
       await ledger.commitMove({ fleet: req.fleet, vmId: req.vmId, reservationId });
@@ -42,13 +42,13 @@ export async function moveToSettleHost(vm: VmTracker, saga: Compensations, req: 
     }
     vm.migrationFailed(slot.host, moved.error);
     // A half-arrived (paused) copy on the target, or a partial copy of its disk, must not outlive the failed move; the
-    // VM runs on its boot host. A target that stays unreachable keeps them until decommissioning sweeps every host.
-    await vms.destroyVm({ fleet: req.fleet, host: slot.host, domainName: req.domainName, vmId: req.vmId }).catch((err: unknown) => {
-      if (isCancellation(err)) throw err;
-      vm.leftBehind([...vm.status.leftovers, `domain or volumes on ${slot.host} after a failed migration`]);
-    });
+    // VM runs on its boot host. One that cannot be destroyed keeps its settle slot, held as leaked, until
+    // decommissioning sweeps every host.
+    if (!(await teardown.destroy(target))) {
+      vm.leftBehind([...vm.status.leftovers, `domain or volumes on ${slot.host} after a failed migration (capacity held as leaked)`]);
+    }
     dropDestroy();
-    await ledger.releaseSlot({ fleet: req.fleet, reservationId });
+    await teardown.release(req.fleet, reservationId);
     dropRelease();
     exclude.push(slot.host);
   }

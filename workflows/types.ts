@@ -1,6 +1,6 @@
 // Inputs, results and message payloads of bootshift's workflows: one input object and one result object per workflow,
 // plain JSON, shared by the worker, the Pulumi provider, the CLI and the tests.
-import type { Inventory, LedgerState, VmSpecInput } from '../domain';
+import type { VmSpecInput } from '../domain';
 
 /** `unsettled`: booted, but no settle host could take it, so it keeps running on its boot host. */
 export type VmPhase = 'placing' | 'booting' | 'migrating' | 'settled' | 'unsettled' | 'failed' | 'decommissioned';
@@ -109,6 +109,3 @@ export interface DecommissionVmResult {
   releasedReservations: string[];
 }
 
-export type FleetLedgerInput =
-  | { inventory: Inventory; historyLimit?: number }
-  | { state: LedgerState; historyLimit?: number };

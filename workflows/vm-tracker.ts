@@ -131,10 +131,11 @@ export class VmTracker {
 
   /** The update's validator: throws, and so refuses without a trace in history, anything but the one awaited report. */
   checkBootComplete(event: BootCompleteEvent): void {
+    // Already booted first: once it is, the phase moves on (migrating, settled) and would hide the reason.
+    if (this.bootEvent) throw new Error(`VM ${this.current.name} has already reported boot complete (from ${this.bootEvent.source})`);
     if (this.current.phase !== 'booting' || this.bootNonce === undefined) {
       throw new Error(`VM ${this.current.name} is not waiting for its boot to complete (phase ${this.current.phase})`);
     }
-    if (this.bootEvent) throw new Error(`VM ${this.current.name} has already reported boot complete (from ${this.bootEvent.source})`);
     // Reports through the gateway carry the nonce their token was made for; the worker's own and operators' do not.
     if (event.source === 'guest' && event.nonce !== undefined && event.nonce !== this.bootNonce) {
       throw new Error(`the token is not for this boot of VM ${this.current.name}`);

@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { benchMain, intArg } from '../bench-main';
 import { loadAverage, type LoadAverage } from '../machine';
+import { startTestLedger } from '../../test/helpers/postgres';
 import { bundle, startBenchTemporal } from '../temporal-env';
 import { runCeiling, type CeilingFigures } from './ceiling';
 import { runStorm, type StormFigures } from './storm';
@@ -33,11 +34,12 @@ async function run(args: string[]): Promise<P2Result> {
   const shape = { ...DEFAULT_STORM, vms: intArg(args, '--vms', DEFAULT_STORM.vms) };
   const logDir = mkdtempSync(path.join(tmpdir(), 'bootshift-bench-p2-'));
   const t = await startBenchTemporal(path.join(logDir, 'temporal.log'));
+  const ledger = await startTestLedger();
   try {
     const [bootshiftBundle, bareBundle] = await Promise.all([bundle(require.resolve('../../workflows')), bundle(require.resolve('./bare-workflow'))]);
     const ceiling = await runCeiling(t, bareBundle, shape.vms);
     const afterCeiling = loadAverage();
-    const storm = await runStorm(t, bootshiftBundle, shape);
+    const storm = await runStorm(t, ledger.db, bootshiftBundle, shape);
     const problems = storm.watch.violations.length + storm.finalProblems.length;
     return {
       shape,
@@ -55,6 +57,7 @@ async function run(args: string[]): Promise<P2Result> {
     };
   } finally {
     await t.close();
+    await ledger.close();
     rmSync(logDir, { recursive: true, force: true });
   }
 }

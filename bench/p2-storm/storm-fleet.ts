@@ -27,6 +27,9 @@ export const DEFAULT_STORM: StormShape = {
 
 export const VM_SHAPE = { vcpus: 1, memoryMiB: 128 };
 
+const STORM_IMAGE_DIR = '/boot';
+export const STORM_IMAGE = { kind: 'kernel', kernel: `${STORM_IMAGE_DIR}/vmlinuz`, initrd: `${STORM_IMAGE_DIR}/initrd.img` } as const;
+
 export function stormInventory(fleet: string, shape: StormShape): Inventory {
   const host = (pool: 'boot' | 'settle', i: number, cpus: number) => ({
     name: `${pool}-${i + 1}`,
@@ -38,6 +41,8 @@ export function stormInventory(fleet: string, shape: StormShape): Inventory {
   });
   return parseInventory({
     fleet,
+    // The simulated hypervisor boots nothing, but the worker still checks a kernel image lies inside imageDirs.
+    imageDirs: [STORM_IMAGE_DIR],
     hosts: [
       ...Array.from({ length: shape.bootHosts }, (_, i) => host('boot', i, shape.bootCpus)),
       ...Array.from({ length: shape.settleHosts }, (_, i) => host('settle', i, shape.settleCpus)),

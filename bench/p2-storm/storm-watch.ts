@@ -3,7 +3,7 @@
 // two samples would be missed, so the ledger's own guards and the final check back this up.
 import type { Inventory } from '../../domain';
 import type { SimulatedHypervisor } from '../../activities/simulated-hypervisor';
-import type { TemporalLedger } from '../../worker/temporal-ledger';
+import type { PostgresLedger } from '../../ledger/postgres-ledger';
 import { fleetViolations, ledgerViolations } from './policy-checks';
 
 export interface WatchFigures {
@@ -14,7 +14,7 @@ export interface WatchFigures {
   queryErrors: number;
 }
 
-export function watchStorm(ledger: TemporalLedger, inventory: Inventory, fleet: SimulatedHypervisor, intervalMs: number): { stop(): Promise<WatchFigures> } {
+export function watchStorm(ledger: PostgresLedger, inventory: Inventory, fleet: SimulatedHypervisor, intervalMs: number): { stop(): Promise<WatchFigures> } {
   const figures: WatchFigures = { samples: 0, peakQueue: 0, peakBootReserved: 0, violations: [], queryErrors: 0 };
   let stopped = false;
   const loop = (async () => {

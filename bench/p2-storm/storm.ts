@@ -3,6 +3,7 @@
 // to the last result, with the ledger and the fleet watched throughout.
 import { randomUUID } from 'node:crypto';
 import type { WorkflowBundleWithSourceMap } from '@temporalio/worker';
+import type { LedgerDb } from '../../ledger/database';
 import { createBootshiftWorker } from '../../worker/create-worker';
 import { createBootReporter } from '../../worker/workflow-port';
 import { createSimulatedFleet } from '../../worker/simulated-guests';
@@ -12,7 +13,7 @@ import { percentile } from '../stats';
 import type { BenchTemporal } from '../temporal-env';
 import { finalPlacementProblems, fleetViolations } from './policy-checks';
 import { stormBreakdown, type StormBreakdown } from './storm-breakdown';
-import { inventoryPort, stormInventory, VM_SHAPE, type StormShape } from './storm-fleet';
+import { inventoryPort, STORM_IMAGE, stormInventory, VM_SHAPE, type StormShape } from './storm-fleet';
 import { watchStorm, type WatchFigures } from './storm-watch';
 import { STORM_TUNING } from './tuning';
 
@@ -31,7 +32,7 @@ export interface StormFigures {
   breakdown: StormBreakdown;
 }
 
-export async function runStorm(t: BenchTemporal, workflowBundle: WorkflowBundleWithSourceMap, shape: StormShape): Promise<StormFigures> {
+export async function runStorm(t: BenchTemporal, ledgerDb: LedgerDb, workflowBundle: WorkflowBundleWithSourceMap, shape: StormShape): Promise<StormFigures> {
   const id = randomUUID().slice(0, 8);
   const inventory = stormInventory(`storm-${id}`, shape);
   let signalErrors = 0;
@@ -51,10 +52,11 @@ export async function runStorm(t: BenchTemporal, workflowBundle: WorkflowBundleW
     bootCallback: { token: () => 'simulated', url: () => 'http://10.0.2.2:9/v1/phone-home/simulated' },
     workflowBundle,
     tuning: STORM_TUNING,
+    ledgerDb,
   });
   const input = (i: number): ProvisionVmInput => ({
     vmId: `vm/bench/${inventory.fleet}/vm-${i}`,
-    spec: { name: `vm-${i}`, ...VM_SHAPE, image: { kind: 'kernel', kernel: '/boot/vmlinuz', initrd: '/boot/initrd.img' }, fleet: inventory.fleet, bootTimeoutSeconds: 600, waitFor: 'settled' },
+    spec: { name: `vm-${i}`, ...VM_SHAPE, image: STORM_IMAGE, fleet: inventory.fleet, bootTimeoutSeconds: 600, waitFor: 'settled' },
   });
   return worker.runUntil(async () => {
     // A fleet's ledger runs long before any storm: start it outside the timed part.

@@ -34,7 +34,7 @@ async function run(): Promise<P3Result> {
   const logDir = mkdtempSync(path.join(tmpdir(), 'bootshift-bench-p3-'));
   const t = await startBenchTemporal(path.join(logDir, 'temporal.log'));
   try {
-    const workflows = await bundle(require.resolve('../../workflows'));
+    const workflows = await bundle(require.resolve('./workflow-ledger'));
     const ledger: LedgerThroughput[] = [];
     for (const [count, concurrency, unlimited] of LEDGER_RUNS) ledger.push(await measureLedgerThroughput(t, workflows, count, concurrency, unlimited));
     const best = Math.max(...ledger.filter((l) => l.inFlightCap !== null).map((l) => l.perSecond));

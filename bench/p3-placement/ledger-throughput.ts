@@ -7,7 +7,7 @@
 import { randomUUID } from 'node:crypto';
 import { Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import { parseInventory } from '../../domain';
-import { createTemporalLedger, DEFAULT_MAX_IN_FLIGHT_UPDATES } from '../../worker/temporal-ledger';
+import { createTemporalLedger, DEFAULT_MAX_IN_FLIGHT_UPDATES } from './workflow-ledger/temporal-ledger';
 import type { BenchTemporal } from '../temporal-env';
 
 export interface LedgerThroughput {

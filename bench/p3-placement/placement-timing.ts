@@ -1,7 +1,8 @@
 // Decision time of the placement policy at fleet scale: a ledger of 10,000 hosts holding 100,000 VMs, built with
 // the domain's own transitions (reserveBoot → reserveSettle → commitMove for most VMs; the rest still booting), then
 // pickBootHost / pickSettleHost timed one call at a time for requests of mixed shapes.
-import { commitMove, createLedger, parseInventory, pickBootHost, pickSettleHost, reserveBoot, reserveSettle, type LedgerState } from '../../domain';
+import { parseInventory, pickBootHost, pickSettleHost } from '../../domain';
+import { commitMove, createLedger, reserveBoot, reserveSettle, type LedgerState } from '../../simulator/ledger';
 import { percentile, round } from '../stats';
 
 export const PLACEMENT_GOAL_P99_MS = 1;

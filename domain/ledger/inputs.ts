@@ -5,7 +5,7 @@ import { ValidationError, parseOrThrow, rule } from '../validation';
 import { idSchema, nameSchema } from '../names';
 import { memoryMiBSchema, vcpusSchema } from '../vm-spec';
 import { parseInventory, type Inventory } from '../inventory';
-import type { CommitMoveResult, ReleaseResult, ReleaseVmResult, ReserveBootResult, ReserveSettleResult } from './state';
+import type { CommitMoveResult, MarkLeakedResult, ReleaseResult, ReleaseVmResult, ReserveBootResult, ReserveSettleResult } from './results';
 
 const request = <T extends z.core.$ZodLooseShape>(shape: T) =>
   z.strictObject(shape, { error: rule('must be an object') });
@@ -33,6 +33,17 @@ export const commitMoveInputSchema = request({ vmId: idSchema, reservationId: id
 export const releaseInputSchema = request({ reservationId: idSchema });
 export const releaseVmInputSchema = request({ vmId: idSchema });
 export const drainHostInputSchema = request({ host: nameSchema });
+/**
+ * A VM's domain could not be destroyed on a host: the capacity it holds there stays held, marked leaked, until a
+ * decommission or an operator clears it. Narrowed to one reservation, or to the reservations on one host.
+ */
+export const markLeakedInputSchema = request({
+  vmId: idSchema,
+  reservationId: idSchema.optional(),
+  host: nameSchema.optional(),
+  reason: z.string({ error: rule('must be a string') }).min(1, { error: 'must not be empty' }).max(2000, { error: 'must be at most 2000 characters' }),
+});
+export const clearLeakedInputSchema = request({ vmId: idSchema });
 
 export type ReserveBootInput = z.output<typeof reserveBootInputSchema>;
 export type ReserveSettleInput = z.output<typeof reserveSettleInputSchema>;
@@ -40,6 +51,8 @@ export type CommitMoveInput = z.output<typeof commitMoveInputSchema>;
 export type ReleaseInput = z.output<typeof releaseInputSchema>;
 export type ReleaseVmInput = z.output<typeof releaseVmInputSchema>;
 export type DrainHostInput = z.output<typeof drainHostInputSchema>;
+export type MarkLeakedInput = z.output<typeof markLeakedInputSchema>;
+export type ClearLeakedInput = z.output<typeof clearLeakedInputSchema>;
 
 /**
  * The ledger's contract with VMs: each request, its input and its result. The ledger workflow's updates and the
@@ -51,6 +64,7 @@ export interface VmLedgerRequests {
   commitMove: [CommitMoveInput, CommitMoveResult];
   release: [ReleaseInput, ReleaseResult];
   releaseVm: [ReleaseVmInput, ReleaseVmResult];
+  markLeaked: [MarkLeakedInput, MarkLeakedResult];
 }
 
 export class LedgerInputError extends ValidationError {}
@@ -65,5 +79,7 @@ export const validateCommitMove = validator('commitMove', commitMoveInputSchema)
 export const validateRelease = validator('release', releaseInputSchema);
 export const validateReleaseVm = validator('releaseVm', releaseVmInputSchema);
 export const validateDrainHost = validator('drainHost', drainHostInputSchema);
+export const validateMarkLeaked = validator('markLeaked', markLeakedInputSchema);
+export const validateClearLeaked = validator('clearLeaked', clearLeakedInputSchema);
 /** Throws an InventoryError (also a ValidationError) for a bad inventory. */
 export const validateResyncInventory = (input: unknown): Inventory => parseInventory(input);

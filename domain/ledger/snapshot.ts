@@ -1,9 +1,7 @@
-// A read-only view of the ledger for queries, the CLI (`bootshift hosts`) and tests: per-host load and headroom
-// under the policy, the boot queue in order, and totals. Built by one pass over reservations; never used to place.
+// A read-only view of the ledger for the CLI (`bootshift hosts`), the invariant checker and tests: per-host load and
+// headroom under the policy, the boot queue in order, capacity held for leaked domains, and totals.
 import type { FleetPolicy } from '../inventory';
 import type { HostState, Pool } from '../inventory';
-import type { LedgerState } from './state';
-import { vcpuCapacity, vmCapacity } from '../placement';
 
 export interface HostSnapshot {
   name: string;
@@ -31,48 +29,23 @@ export interface QueuedBoot {
   memoryMiB: number;
 }
 
+/** Capacity held for a domain that could not be destroyed: counted as used until a decommission or an operator clears it. */
+export interface LeakedReservation {
+  reservationId: string;
+  vmId: string;
+  host: string;
+  vcpus: number;
+  memoryMiB: number;
+  reason: string;
+  /** ISO time it was marked */
+  since: string;
+}
+
 export interface LedgerSnapshot {
   fleet: string;
   policy: FleetPolicy;
   hosts: HostSnapshot[];
   queue: QueuedBoot[];
-  counts: { hosts: number; vms: number; bootReserved: number; settleReserved: number; committed: number; queued: number };
-}
-
-export function snapshot(state: LedgerState): LedgerSnapshot {
-  const vmsByHost: Record<string, string[]> = {};
-  const counts = { hosts: 0, vms: Object.keys(state.vms).length, bootReserved: 0, settleReserved: 0, committed: 0, queued: 0 };
-  for (const r of Object.values(state.reservations)) {
-    if (r.status === 'queued') counts.queued += 1;
-    else if (r.status === 'committed') counts.committed += 1;
-    else if (r.kind === 'boot') counts.bootReserved += 1;
-    else counts.settleReserved += 1;
-    if (r.host !== null) (vmsByHost[r.host] ??= []).push(r.vmId);
-  }
-  const hosts = state.hosts
-    .map((h): HostSnapshot => {
-      const vcpus = vcpuCapacity(h, state.policy);
-      const vms = vmCapacity(h);
-      return {
-        name: h.name,
-        pool: h.pool,
-        state: h.state,
-        cpus: h.cpus,
-        memoryMiB: h.memoryMiB,
-        cpuAllocationRatio: h.cpuAllocationRatio ?? null,
-        vms: [...new Set(vmsByHost[h.name] ?? [])].sort(),
-        vcpusUsed: h.usage.vcpus,
-        memoryUsedMiB: h.usage.memoryMiB,
-        freeVcpus: vcpus === null ? null : vcpus - h.usage.vcpus,
-        freeVmSlots: vms === null ? null : vms - h.usage.vms,
-        freeMemoryMiB: h.memoryMiB - h.usage.memoryMiB,
-      };
-    })
-    .sort((a, b) => (a.name < b.name ? -1 : 1));
-  counts.hosts = hosts.length;
-  const queue = state.queue.map((id, i): QueuedBoot => {
-    const r = state.reservations[id];
-    return { position: i + 1, reservationId: id, vmId: r?.vmId ?? '', vcpus: r?.vcpus ?? 0, memoryMiB: r?.memoryMiB ?? 0 };
-  });
-  return { fleet: state.fleet, policy: { ...state.policy }, hosts, queue, counts };
+  leaked: LeakedReservation[];
+  counts: { hosts: number; vms: number; bootReserved: number; settleReserved: number; committed: number; queued: number; leaked: number };
 }

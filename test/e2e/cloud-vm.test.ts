@@ -15,10 +15,10 @@ import { CLOUD_IMAGE, guestImage, repoRoot } from '../../devenv/tools';
 import { overlayVolumeOf, seedVolumeOf, type Inventory } from '../../domain';
 import { readInventoryFile } from '../../worker/inventory-file';
 import { decommissionVm } from '../../workflows/decommission-vm';
-import { getLedgerSnapshotQuery } from '../../workflows/messages';
 import { provisionVm } from '../../workflows/provision-vm';
 import type { ProvisionVmResult } from '../../workflows/types';
 import { bootReports } from '../helpers/history';
+import { ledgerSnapshot } from '../helpers/ledger';
 
 jest.setTimeout(1_800_000);
 
@@ -102,7 +102,7 @@ test('bad input is refused at preview, naming the field, and leaves no volume an
   expect(await observeVolumes(hypervisor, inventory)).toEqual([]);
   expect(await observeHypervisor(hypervisor, inventory)).toEqual([]);
   // Nothing was reserved: no VM ever reached the ledger (it starts with the first reservation).
-  const ledger = await client.workflow.getHandle(`fleet/${env.fleet}`).query(getLedgerSnapshotQuery).catch(() => undefined);
+  const ledger = await ledgerSnapshot(env).catch(() => undefined);
   expect(ledger?.counts.vms ?? 0).toBe(0);
 });
 
@@ -154,12 +154,12 @@ test('two VMs from one base boot with real cloud-init, phone home, and move with
   const domains = await observeHypervisor(hypervisor, inventory);
   const volumes = await observeVolumes(hypervisor, inventory);
   expect(volumes.map((v) => `${v.host}:${v.name}`).sort()).toEqual(results.map((r) => `settle-1:${overlayVolumeOf(r.domainName)}`).sort());
-  expect(await checkInvariants({ client, inventory, domains, volumes })).toMatchObject({ ok: true, vms: 2 });
+  expect(await checkInvariants({ client, ledger: await ledgerSnapshot(env), inventory, domains, volumes })).toMatchObject({ ok: true, vms: 2 });
 
   await pulumiOk('cloud-vm', 'destroy', '--yes', '--skip-preview');
   expect(await observeHypervisor(hypervisor, inventory)).toEqual([]);
   expect(await observeVolumes(hypervisor, inventory)).toEqual([]);
-  expect((await client.workflow.getHandle(`fleet/${env.fleet}`).query(getLedgerSnapshotQuery)).counts.vms).toBe(0);
+  expect((await ledgerSnapshot(env)).counts.vms).toBe(0);
 });
 
 test('a guest that cannot phone home says its boot is complete through the QEMU guest agent', async () => {

@@ -12,12 +12,12 @@ import { guestImage } from '../../devenv/tools';
 import { readInventory } from '../helpers/inventory';
 import { virshLines } from '../helpers/virsh';
 import { decommissionVm } from '../../workflows/decommission-vm';
-import { getLedgerSnapshotQuery } from '../../workflows/messages';
 import { provisionVm } from '../../workflows/provision-vm';
 import type { ProvisionVmInput } from '../../workflows/types';
 import { bootReports, eventTypeNames } from '../helpers/history';
 import { historiesCodecKeyFile, recordHistory } from '../helpers/record-history';
 import { vmInput } from '../helpers/vm-input';
+import { ledgerSnapshot } from '../helpers/ledger';
 
 jest.setTimeout(900_000);
 
@@ -55,7 +55,7 @@ test('three guests boot on the boot hosts, phone home through the gateway and se
     for (const boot of ['boot-1', 'boot-2']) expect(await virshLines(uri(boot), ['list', '--all', '--name'])).not.toContain(result.domainName);
   }
 
-  const ledger = await client.workflow.getHandle(`fleet/${env.fleet}`).query(getLedgerSnapshotQuery);
+  const ledger = await ledgerSnapshot(env);
   expect(ledger.hosts.find((h) => h.name === 'settle-1')!.vms.sort()).toEqual(inputs.map((i) => i.vmId).sort());
   expect(ledger.hosts.filter((h) => h.pool === 'boot').flatMap((h) => h.vms)).toEqual([]);
   expect((await virshLines(uri('settle-1'), ['list', '--name'])).sort()).toEqual(results.map((r) => r.domainName).sort());
@@ -84,7 +84,7 @@ test('three guests boot on the boot hosts, phone home through the gateway and se
     await recordHistory('lab-decommission', handle);
   }
   expect(await virshLines(uri('settle-1'), ['list', '--all', '--name'])).toEqual([]);
-  const after = await client.workflow.getHandle(`fleet/${env.fleet}`).query(getLedgerSnapshotQuery);
+  const after = await ledgerSnapshot(env);
   expect(after.counts.vms).toBe(0);
-  await recordHistory('lab-fleet-ledger', client.workflow.getHandle(`fleet/${env.fleet}`));
+  expect(after.hosts.every((h) => h.vcpusUsed === 0 && h.memoryUsedMiB === 0)).toBe(true);
 });

@@ -5,26 +5,22 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { Client, Connection } from '@temporalio/client';
-import { clientEnv, connectDevEnv, startDevEnv, stopDevEnv, type DevEnvRecord } from '../../devenv/dev-env';
+import { clientEnv, startDevEnv, stopDevEnv, type DevEnvRecord } from '../../devenv/dev-env';
 import { guestImage } from '../../devenv/tools';
 import { runPulumi, type RunPulumiOptions } from '../../devenv/pulumi-cli';
 import { repoRoot } from '../../devenv/tools';
-import { getLedgerSnapshotQuery } from '../../workflows/messages';
 import { readInventory } from '../helpers/inventory';
 import { virshLines } from '../helpers/virsh';
+import { ledgerSnapshot } from '../helpers/ledger';
 
 jest.setTimeout(1_800_000);
 
 let env: DevEnvRecord;
-let client: Client;
-let connection: Connection;
 let opts: RunPulumiOptions;
 const stack = `e2e${Date.now().toString(36)}`;
 
 beforeAll(async () => {
   env = await startDevEnv({ stateDir: mkdtempSync(path.join(tmpdir(), 'bootshift-pulumi-e2e-')), ui: false });
-  ({ client, connection } = await connectDevEnv(env));
   opts = {
     cwd: path.join(repoRoot(), 'examples', 'quickstart'),
     stateDir: path.join(env.stateDir, 'pulumi'),
@@ -40,7 +36,6 @@ beforeAll(async () => {
 
 afterAll(async () => {
   if (opts) await runPulumi(['stack', 'rm', stack, '--yes', '--force', '--non-interactive'], opts);
-  await connection?.close();
   if (env) await stopDevEnv(env.stateDir);
 });
 
@@ -91,6 +86,6 @@ test('preview, up, no-op up, refresh, replace preview, bad input, destroy', asyn
 
   await pulumi('destroy', '--yes', '--skip-preview');
   expect(await domainsOnLab()).toEqual([]);
-  const ledger = await client.workflow.getHandle(`fleet/${env.fleet}`).query(getLedgerSnapshotQuery);
+  const ledger = await ledgerSnapshot(env);
   expect(ledger.counts).toMatchObject({ vms: 0, queued: 0 });
 });

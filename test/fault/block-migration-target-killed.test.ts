@@ -13,6 +13,7 @@ import { getStatusQuery } from '../../workflows/messages';
 import { provisionVm } from '../../workflows/provision-vm';
 import { devEnvSession } from '../helpers/dev-env-session';
 import { recordFaultResult, scaled } from './fault-run';
+import { ledgerSnapshot } from '../helpers/ledger';
 
 jest.setTimeout(3_600_000);
 
@@ -64,7 +65,7 @@ test('a target libvirtd killed during a block migration: the VM keeps running, t
 
   const domains = await observeHypervisor(hypervisor, inventory);
   const volumes = await observeVolumes(hypervisor, inventory);
-  const report = await checkInvariants({ client, inventory, domains, volumes });
+  const report = await checkInvariants({ client, ledger: await ledgerSnapshot(env), inventory, domains, volumes });
   recordFaultResult('block-migration-target-killed', {
     fault: 'target libvirtd SIGKILLed while a live migration copies the disk (lab, Debian cloud guest, no shared storage)',
     runs,

@@ -13,6 +13,7 @@ import { virshLines } from '../helpers/virsh';
 import { devEnvSession } from '../helpers/dev-env-session';
 import { vmInput } from '../helpers/vm-input';
 import { recordFaultResult, scaled } from './fault-run';
+import { ledgerSnapshot } from '../helpers/ledger';
 
 jest.setTimeout(3_600_000);
 
@@ -58,7 +59,7 @@ test('a destination libvirtd killed mid-migration: the VM keeps running and sett
   }
 
   const domains = await observeHypervisor(createLibvirtHypervisor(), inventory);
-  const report = await checkInvariants({ client, inventory, domains });
+  const report = await checkInvariants({ client, ledger: await ledgerSnapshot(env), inventory, domains });
   recordFaultResult('lab-migration-target-killed', {
     fault: 'destination libvirtd SIGKILLed during a live migration (lab)',
     runs,

@@ -16,8 +16,8 @@ import { processesWithEnv } from '../../devenv/processes';
 import { repoRoot } from '../../devenv/tools';
 import { waitFor } from '../../devenv/wait';
 import { readInventoryFile } from '../../worker/inventory-file';
-import { getLedgerSnapshotQuery } from '../../workflows/messages';
 import { recordFaultResult, scaled } from './fault-run';
+import { ledgerSnapshot } from '../helpers/ledger';
 
 jest.setTimeout(3_600_000);
 
@@ -66,8 +66,8 @@ test('guests that never phone home: boot timeout, domains destroyed, slots relea
   const inventory = await readInventoryFile(env.inventoryFile);
   const domains = await observeHypervisor(createLibvirtHypervisor(), inventory);
   expect(domains).toEqual([]);
-  const ledger = await client.workflow.getHandle(`fleet/${env.fleet}`).query(getLedgerSnapshotQuery);
-  const report = await checkInvariants({ client, inventory, domains });
+  const ledger = await ledgerSnapshot(env);
+  const report = await checkInvariants({ client, ledger: await ledgerSnapshot(env), inventory, domains });
   recordFaultResult('pulumi-boot-timeout', {
     fault: 'guests that never phone home (empty initrd), created through pulumi up (lab)',
     runs: 1,
@@ -117,7 +117,7 @@ test('pulumi up killed mid-create and run again re-attaches to the same workflow
     if (run < runs - 1) expect((await pulumi(['destroy', '--yes', '--skip-preview'])).code).toBe(0);
   }
   const domains = observeSimulatedFleet(path.join(env.stateDir, 'simulated-fleet.json'));
-  const report = await checkInvariants({ client, inventory: await readInventoryFile(env.inventoryFile), domains });
+  const report = await checkInvariants({ client, ledger: await ledgerSnapshot(env), inventory: await readInventoryFile(env.inventoryFile), domains });
   recordFaultResult('pulumi-interrupted', {
     fault: 'pulumi up SIGKILLed (CLI and plugins) mid-create, then run again (simulated hypervisor)',
     runs,

@@ -13,6 +13,7 @@ import { provisionVm } from '../../workflows/provision-vm';
 import type { ProvisionVmResult } from '../../workflows/types';
 import { vmInput } from '../helpers/vm-input';
 import { recordFaultResult, scaled, seededRandom } from './fault-run';
+import { ledgerSnapshot } from '../helpers/ledger';
 
 jest.setTimeout(3_600_000);
 
@@ -59,7 +60,7 @@ test('workflows resume and complete after the Temporal server is stopped and res
   expect(inFlight[0]).toBeGreaterThan(0);
 
   const domains = observeSimulatedFleet(path.join(env.stateDir, 'simulated-fleet.json'));
-  const report = await checkInvariants({ client, inventory: await readInventoryFile(env.inventoryFile), domains });
+  const report = await checkInvariants({ client, ledger: await ledgerSnapshot(env), inventory: await readInventoryFile(env.inventoryFile), domains });
   await connection.close();
   recordFaultResult('temporal-restart', {
     fault: 'Temporal dev server stopped and restarted mid-run (persistent database)',

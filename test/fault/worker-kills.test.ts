@@ -13,6 +13,7 @@ import { provisionVm } from '../../workflows/provision-vm';
 import { devEnvSession } from '../helpers/dev-env-session';
 import { vmInput } from '../helpers/vm-input';
 import { FULL, recordFaultResult, scaled, seededRandom } from './fault-run';
+import { ledgerSnapshot } from '../helpers/ledger';
 
 jest.setTimeout(3_600_000);
 
@@ -62,7 +63,7 @@ test('VMs all settle exactly once although the worker is killed again and again'
   expect(settled.filter((r) => !r.settled).map((r) => `${r.vmId}: ${r.note}`)).toEqual([]);
   const domains = observeSimulatedFleet(path.join(env.stateDir, 'simulated-fleet.json'));
   expect(domains).toHaveLength(vmCount);
-  const report = await checkInvariants({ client, inventory: await readInventoryFile(env.inventoryFile), domains });
+  const report = await checkInvariants({ client, ledger: await ledgerSnapshot(env), inventory: await readInventoryFile(env.inventoryFile), domains });
   recordFaultResult('worker-kills', {
     fault: 'worker SIGKILLed at random points and restarted (simulated hypervisor)',
     runs: 1,

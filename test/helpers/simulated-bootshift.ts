@@ -1,4 +1,4 @@
-// bootshift's real worker (real workflows, real activities, real ledger workflow) on a real dev server, with the
+// bootshift's real worker (real workflows, real activities, real ledger in PostgreSQL) on a real dev server, with the
 // simulated hypervisor underneath (named as such) so workflow tests can boot, fail and migrate VMs in seconds.
 import type { WorkflowHandleWithFirstExecutionRunId } from '@temporalio/client';
 import type { Worker } from '@temporalio/worker';
@@ -8,10 +8,10 @@ import type { InventoryPort } from '../../activities/ports';
 import { createBootshiftWorker } from '../../worker/create-worker';
 import { createBootReporter } from '../../worker/workflow-port';
 import { createSimulatedFleet } from '../../worker/simulated-guests';
-import type { TemporalLedger } from '../../worker/temporal-ledger';
+import type { PostgresLedger } from '../../ledger/postgres-ledger';
 import { provisionVm } from '../../workflows/provision-vm';
 import type { ProvisionVmInput } from '../../workflows/types';
-import { uniqueId, workflowBundle, type TemporalEnv } from './temporal-env';
+import { uniqueId, workflowBundle, type BootshiftTestEnv } from './temporal-env';
 
 export interface SimHost {
   name: string;
@@ -25,15 +25,15 @@ export interface SimulatedBootshift {
   inventory: Inventory;
   hypervisor: SimulatedHypervisor;
   worker: Worker;
-  ledger: TemporalLedger;
+  ledger: PostgresLedger;
   /** A valid VM request for this fleet; override what the test cares about. */
   vmInput(name: string, spec?: Partial<VmSpecInput>): ProvisionVmInput;
   start(input: ProvisionVmInput): Promise<WorkflowHandleWithFirstExecutionRunId<typeof provisionVm>>;
 }
 
 export async function startSimulatedBootshift(
-  env: TemporalEnv,
-  opts: { hosts: SimHost[]; bootMs?: number; migrateMs?: number; signalBoots?: boolean; ledgerHistoryLimit?: number },
+  env: BootshiftTestEnv,
+  opts: { hosts: SimHost[]; bootMs?: number; migrateMs?: number; signalBoots?: boolean },
 ): Promise<SimulatedBootshift> {
   const fleet = uniqueId('fleet');
   const taskQueue = uniqueId('bootshift');
@@ -64,7 +64,7 @@ export async function startSimulatedBootshift(
     inventory: port,
     bootCallback: { token: () => 'simulated-token', url: () => 'http://10.0.2.2:9/v1/phone-home/simulated' },
     workflowBundle: await workflowBundle(require.resolve('../../workflows')),
-    ...(opts.ledgerHistoryLimit && { ledgerHistoryLimit: opts.ledgerHistoryLimit }),
+    ledgerDb: env.ledger.db,
   });
   return {
     fleet,

@@ -8,12 +8,12 @@ import type { SimulatedHypervisor } from '../../activities/simulated-hypervisor'
 import { parseInventory, type Inventory, type VmSpecInput } from '../../domain';
 import { createBootshiftWorker } from '../../worker/create-worker';
 import { createSimulatedFleet } from '../../worker/simulated-guests';
-import type { TemporalLedger } from '../../worker/temporal-ledger';
+import type { PostgresLedger } from '../../ledger/postgres-ledger';
 import { createBootReporter } from '../../worker/workflow-port';
 import { provisionVm } from '../../workflows/provision-vm';
 import type { ProvisionVmInput } from '../../workflows/types';
 import { recording, type RecordedCall } from './images';
-import { uniqueId, workflowBundle, type TemporalEnv } from './temporal-env';
+import { uniqueId, workflowBundle, type BootshiftTestEnv } from './temporal-env';
 
 export interface CloudSimHost {
   name: string;
@@ -31,14 +31,14 @@ export interface SimulatedCloudBootshift {
   /** Every call the worker made on the hypervisor, in order. */
   calls: RecordedCall[];
   worker: Worker;
-  ledger: TemporalLedger;
+  ledger: PostgresLedger;
   /** A cloud VM request for this fleet from the base image file `volume`; override what the test cares about. */
   vmInput(name: string, volume: string, spec?: Partial<VmSpecInput>): ProvisionVmInput;
   start(input: ProvisionVmInput): Promise<WorkflowHandleWithFirstExecutionRunId<typeof provisionVm>>;
 }
 
 export async function startSimulatedCloudBootshift(
-  env: TemporalEnv,
+  env: BootshiftTestEnv,
   opts: { hosts: CloudSimHost[]; imageDirs: string[]; bootMs?: number; migrateMs?: number },
 ): Promise<SimulatedCloudBootshift> {
   const fleet = uniqueId('fleet');
@@ -71,6 +71,7 @@ export async function startSimulatedCloudBootshift(
     inventory: port,
     bootCallback: { token: () => 'simulated-token', url: () => 'http://10.0.2.2:9/v1/phone-home/simulated' },
     workflowBundle: await workflowBundle(require.resolve('../../workflows')),
+    ledgerDb: env.ledger.db,
   });
   return {
     fleet,

@@ -20,7 +20,7 @@ const load = (file: string) =>
 beforeAll(() => installQuietRuntime());
 
 test('histories of every workflow shape are recorded', () => {
-  const shapes = ['lab-provision-queued', 'lab-provision-placed', 'lab-decommission', 'lab-fleet-ledger',
+  const shapes = ['lab-provision-queued', 'lab-provision-placed', 'lab-decommission',
     'sim-provision-boot-timeout', 'sim-provision-failover', 'sim-provision-unsettled', 'sim-provision-cancelled'];
   // One history per shape, no more: identical shapes only make the replay run longer.
   expect(files).toEqual(shapes.map((s) => `${s}.json`).sort());

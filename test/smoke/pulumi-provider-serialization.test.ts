@@ -33,8 +33,10 @@ const inputs = {
 
 test('the serialized provider checks inputs with the domain schema, naming the field', async () => {
   const { provider } = await roundTrip();
-  const ok = await provider.check!({}, inputs);
-  expect(ok.failures).toEqual([]);
+  // A spec the schema accepts goes on to the worker's own check, through Temporal; nothing listens here, so that
+  // second check is what fails, and says so on the connection.
+  const ok = await provider.check!({}, { ...inputs, connection: { ...inputs.connection, address: '127.0.0.1:1' } });
+  expect(ok.failures).toEqual([{ property: 'connection.address', reason: expect.stringMatching(/^cannot check the VM with the bootshift worker through Temporal at 127\.0\.0\.1:1/) }]);
   expect(ok.inputs).toMatchObject({ bootTimeoutSeconds: 300, waitFor: 'settled', fleet: 'default' });
   const bad = await provider.check!({}, { ...inputs, vcpus: 0, image: { kind: 'kernel', kernel: 'relative/path', initrd: '/i' } });
   expect(bad.failures).toEqual(

@@ -13,11 +13,11 @@ import { check as pulumiCheck, create as pulumiCreate } from '../../pulumi/provi
 import { decommissionVm } from '../../workflows/decommission-vm';
 import { callsOf, GiB, tempDir, writeQcow2 } from '../helpers/images';
 import { startSimulatedCloudBootshift, type CloudSimHost } from '../helpers/simulated-cloud-bootshift';
-import { startTemporalEnv, type TemporalEnv } from '../helpers/temporal-env';
+import { startBootshiftTestEnv, type BootshiftTestEnv } from '../helpers/temporal-env';
 
 jest.setTimeout(300_000);
 
-let env: TemporalEnv;
+let env: BootshiftTestEnv;
 let imageDir: string;
 const BASE_FILE = 'debian-12-cloud.qcow2';
 const BASE_FILE_BYTES = 150_000;
@@ -27,7 +27,7 @@ beforeAll(async () => {
   imageDir = tempDir();
   const { sha256 } = writeQcow2(imageDir, BASE_FILE, { virtualBytes: 2 * GiB, fileBytes: BASE_FILE_BYTES });
   baseVolume = `debian-12-cloud-${sha256.slice(0, 16)}.qcow2`;
-  env = await startTemporalEnv();
+  env = await startBootshiftTestEnv();
 });
 afterAll(async () => {
   await env?.close();

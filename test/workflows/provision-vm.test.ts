@@ -15,13 +15,13 @@ import { provisionVm } from '../../workflows/provision-vm';
 import type { BootCompleteEvent, ProvisionVmResult } from '../../workflows/types';
 import { startSimulatedBootshift, type SimHost } from '../helpers/simulated-bootshift';
 import { recordHistory } from '../helpers/record-history';
-import { startTemporalEnv, type TemporalEnv } from '../helpers/temporal-env';
+import { startBootshiftTestEnv, type BootshiftTestEnv } from '../helpers/temporal-env';
 
 jest.setTimeout(300_000);
 
-let env: TemporalEnv;
+let env: BootshiftTestEnv;
 beforeAll(async () => {
-  env = await startTemporalEnv();
+  env = await startBootshiftTestEnv();
 });
 afterAll(async () => env?.close());
 
@@ -102,6 +102,38 @@ test('boot timeout: the domain is destroyed and undefined, the slot released, an
     expect((await bs.ledger.snapshot(bs.fleet)).counts.vms).toBe(0);
     expect((await handle.query(getStatusQuery)).phase).toBe('failed');
     await recordHistory('sim-provision-boot-timeout', handle);
+  });
+});
+
+test('a domain that cannot be destroyed keeps its capacity, marked leaked, until a decommission finds it gone', async () => {
+  const bs = await startSimulatedBootshift(env, { hosts: hosts('settle-1'), signalBoots: false });
+  // The host refuses to destroy the domain (permanently): it may still be running there.
+  const allowDestroy = bs.hypervisor.inject('destroy', () => new HypervisorError('host refused to destroy the domain', 'DomainRejected', true));
+  await bs.worker.runUntil(async () => {
+    const input = bs.vmInput('stuck', { bootTimeoutSeconds: 1 });
+    const handle = await bs.start(input);
+    expect(((await failureOf(handle.result())) as ApplicationFailure).type).toBe('BootTimeout');
+    const status = await handle.query(getStatusQuery);
+    expect(status.leftovers).toEqual([expect.stringMatching(/^destroy on boot-/)]);
+    const bootHost = status.bootHost!;
+    let snap = await bs.ledger.snapshot(bs.fleet);
+    expect(snap.leaked).toEqual([
+      expect.objectContaining({ vmId: input.vmId, host: bootHost, vcpus: 1, reason: expect.stringMatching(/could not be destroyed: .*host refused/) }),
+    ]);
+    // Still counted as used: a boot host of 2 CPUs holding it has one slot left, not two.
+    expect(snap.hosts.find((h) => h.name === bootHost)).toMatchObject({ vms: [input.vmId], freeVmSlots: 1 });
+    expect(domainsOn(bs.hypervisor.snapshot(), domainNameFor(input.vmId))).toEqual([bootHost]);
+
+    allowDestroy();
+    const decommission = await env.client.workflow.start('decommissionVm', {
+      taskQueue: bs.taskQueue,
+      workflowId: `${input.vmId}/decommission`,
+      args: [{ vmId: input.vmId, provisionWorkflowId: input.vmId, fleet: bs.fleet }],
+    });
+    expect(await decommission.result()).toMatchObject({ destroyedOn: [bootHost], releasedReservations: [expect.stringMatching(/:boot$/)] });
+    snap = await bs.ledger.snapshot(bs.fleet);
+    expect(snap.leaked).toEqual([]);
+    expect(snap.counts.vms).toBe(0);
   });
 });
 

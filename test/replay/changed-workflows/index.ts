@@ -6,7 +6,6 @@ import { provisionVm as original } from '../../../workflows/provision-vm';
 import type { ProvisionVmInput } from '../../../workflows/types';
 
 export { decommissionVm } from '../../../workflows/decommission-vm';
-export { fleetLedger } from '../../../workflows/fleet-ledger';
 
 export async function provisionVm(input: ProvisionVmInput) {
   await sleep('1 second');

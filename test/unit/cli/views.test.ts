@@ -43,14 +43,15 @@ const snapshot: LedgerSnapshot = {
     { name: 'settle-1', pool: 'settle', state: 'draining', cpus: 1, memoryMiB: 1024, cpuAllocationRatio: 4, vms: [], vcpusUsed: 0, memoryUsedMiB: 0, freeVcpus: null, freeVmSlots: null, freeMemoryMiB: 1024 },
   ],
   queue: [{ position: 1, reservationId: 'boot:vm/p/d/b', vmId: 'vm/p/d/b', vcpus: 2, memoryMiB: 256 }],
-  counts: { hosts: 2, vms: 2, bootReserved: 1, settleReserved: 0, committed: 0, queued: 1 },
+  leaked: [],
+  counts: { hosts: 2, vms: 2, bootReserved: 1, settleReserved: 0, committed: 0, queued: 1, leaked: 0 },
 };
 
-test('hosts: one row per host with vCPUs used/capacity, then the boot queue in order', () => {
+test('hosts: one row per host with vCPUs used/capacity, then the boot queue in order, then leaked capacity', () => {
   expect(vcpuColumn(snapshot.hosts[0]!)).toBe('1/2');
   expect(vcpuColumn(snapshot.hosts[1]!)).toBe('0/-');
   expect(renderHosts(snapshot).split('\n')).toEqual([
-    'fleet lab: 2 hosts, 2 VMs, 1 queued for a boot host',
+    'fleet lab: 2 hosts, 2 VMs, 1 queued for a boot host, 0 leaked',
     '',
     'HOST      POOL    STATE     VMS  VCPUS  FREE MEMORY  VM IDS',
     'boot-1    boot    active    1    1/2    896 MiB      vm/p/d/a',
@@ -59,8 +60,15 @@ test('hosts: one row per host with vCPUs used/capacity, then the boot queue in o
     'boot queue:',
     'POS  VM        VCPUS  MEMORY   RESERVATION',
     '1    vm/p/d/b  2      256 MiB  boot:vm/p/d/b',
+    '',
+    'leaked: none',
   ]);
-  expect(renderHosts({ ...snapshot, queue: [] })).toMatch(/\nboot queue: empty$/);
+  expect(renderHosts({ ...snapshot, queue: [] })).toMatch(/\nboot queue: empty\n/);
+  const leaked = { reservationId: 'r1', vmId: 'vm/p/d/a', host: 'boot-1', vcpus: 1, memoryMiB: 128, reason: 'destroy failed', since: '2026-01-01T00:00:00.000Z' };
+  expect(renderHosts({ ...snapshot, leaked: [leaked] }).split('\n').slice(-2)).toEqual([
+    'VM        HOST    VCPUS  MEMORY   SINCE                     REASON',
+    'vm/p/d/a  boot-1  1      128 MiB  2026-01-01T00:00:00.000Z  destroy failed',
+  ]);
 });
 
 test('the summary table compares boot and migration times per VM', () => {

@@ -1,5 +1,6 @@
 // Small builders for inventories and ledgers, so each test states only the numbers it is about.
-import { createLedger, parseInventory, type Inventory, type LedgerState } from '../../../domain';
+import { parseInventory, type Inventory } from '../../../domain';
+import { createLedger, type LedgerState } from '../../../simulator/ledger';
 
 export interface HostSpec {
   name: string;

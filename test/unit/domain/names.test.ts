@@ -1,9 +1,8 @@
-import { NameError, ledgerWorkflowId, vmWorkflowId } from '../../../domain';
+import { NameError, vmWorkflowId } from '../../../domain';
 
 describe('workflow ids', () => {
-  it('derives the VM and ledger workflow ids', () => {
+  it('derives the VM workflow id', () => {
     expect(vmWorkflowId('my.project', 'dev_1', 'web-1')).toBe('vm/my.project/dev_1/web-1');
-    expect(ledgerWorkflowId('lab')).toBe('fleet/lab');
   });
 
   it('reports every bad part at once', () => {
@@ -21,11 +20,11 @@ describe('workflow ids', () => {
     ]);
   });
 
-  it.each(['', '1abc', 'a_b', 'a'.repeat(64), 'fleet;rm'])('rejects the fleet name %j', (fleet) => {
-    expect(() => ledgerWorkflowId(fleet)).toThrow(NameError);
+  it.each(['', '1abc', 'a_b', 'a'.repeat(64), 'web;rm'])('rejects the VM name %j', (name) => {
+    expect(() => vmWorkflowId('p', 's', name)).toThrow(NameError);
   });
 
   it('accepts a 63-character name', () => {
-    expect(ledgerWorkflowId(`a${'0'.repeat(62)}`)).toHaveLength(6 + 63);
+    expect(vmWorkflowId('p', 's', `a${'0'.repeat(62)}`)).toHaveLength(7 + 63);
   });
 });

@@ -1,4 +1,5 @@
-import { findHost, pickBootHost, pickSettleHost, type HostRecord } from '../../../domain';
+import { pickBootHost, pickSettleHost, type HostRecord } from '../../../domain';
+import { findHost } from '../../../simulator/ledger';
 import { ledgerOf, type HostSpec } from './fixtures';
 
 const policy = { bootVcpusWithinCpus: true };

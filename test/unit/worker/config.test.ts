@@ -1,12 +1,16 @@
 // The worker's configuration is parsed once at start: every problem is reported under the variable's name, and a
 // partial TLS setting stops the worker instead of connecting in plaintext.
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { ConfigError, loadConfig } from '../../../worker/config';
 
 const dir = mkdtempSync(path.join(tmpdir(), 'bootshift-config-'));
-const base = { BOOTSHIFT_INVENTORY: '/etc/bootshift/inventory.yaml', BOOTSHIFT_GATEWAY_SECRET: 'x'.repeat(40) };
+const base = {
+  BOOTSHIFT_INVENTORY: '/etc/bootshift/inventory.yaml',
+  BOOTSHIFT_GATEWAY_SECRET: 'x'.repeat(40),
+  BOOTSHIFT_DATABASE_URL: 'postgresql://bootshift@db.internal:5432/bootshift',
+};
 const keyFile = path.join(dir, 'client.key');
 writeFileSync(keyFile, '-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----\n');
 
@@ -45,4 +49,30 @@ test('a listen port of 0 is refused: guests could not be told where the gateway 
 
 test('the codec endpoint needs the keys and the UI origin it answers', () => {
   expect(() => loadConfig({ ...base, BOOTSHIFT_CODEC_LISTEN: '127.0.0.1:9999' })).toThrow(/BOOTSHIFT_CODEC_KEY_FILE: is required when BOOTSHIFT_CODEC_LISTEN is set/);
+});
+
+describe('the ledger database', () => {
+  const { BOOTSHIFT_DATABASE_URL: _url, ...noDatabase } = base;
+
+  test('is required, and the message names both ways to give it', () => {
+    expect(() => loadConfig(noDatabase)).toThrow(/BOOTSHIFT_DATABASE_URL or BOOTSHIFT_DATABASE_URL_FILE: one is required/);
+  });
+
+  test('a URL that is not a PostgreSQL connection string is refused under its variable', () => {
+    expect(() => loadConfig({ ...base, BOOTSHIFT_DATABASE_URL: 'mysql://db/x' })).toThrow(/BOOTSHIFT_DATABASE_URL: must be a postgres:\/\/ or postgresql:\/\/ connection string/);
+    expect(() => loadConfig({ ...base, BOOTSHIFT_DATABASE_URL: 'postgresql://db.internal' })).toThrow(/BOOTSHIFT_DATABASE_URL: must name a database/);
+  });
+
+  test('a unix socket directory is a host', () => {
+    expect(loadConfig({ ...base, BOOTSHIFT_DATABASE_URL: 'postgresql://bootshift@/bootshift?host=/run/bootshift' }).ledger.databaseUrl).toMatch(/host=\/run/);
+  });
+
+  test('from a file, which must be private (the URL may carry a password)', () => {
+    const file = path.join(dir, 'database-url');
+    writeFileSync(file, 'postgresql://bootshift:s3cret@db.internal/bootshift\n', { mode: 0o644 });
+    expect(() => loadConfig({ ...noDatabase, BOOTSHIFT_DATABASE_URL_FILE: file })).toThrow(/BOOTSHIFT_DATABASE_URL_FILE: .* is readable by others/);
+    chmodSync(file, 0o600);
+    expect(loadConfig({ ...noDatabase, BOOTSHIFT_DATABASE_URL_FILE: file }).ledger.databaseUrl).toBe('postgresql://bootshift:s3cret@db.internal/bootshift');
+    expect(() => loadConfig({ ...base, BOOTSHIFT_DATABASE_URL_FILE: file })).toThrow(/set only one/);
+  });
 });

@@ -1,9 +1,28 @@
-// The fleet ledger's transitions. Each one mutates the state in place (copying 100k reservations per update would be
+// The in-memory fleet ledger's transitions (the reference semantics of ledger/, see state.ts). Each one mutates the state in place (copying 100k reservations per update would be
 // too slow inside the ledger workflow) and is idempotent by reservation id: a replayed request returns its first
 // result and changes nothing, and a released id is never reserved again. After the VMs' requests come the ones driven
 // by operators and the inventory file (drain, resync) and the admission of queued boots once room appears (the ledger
 // workflow calls it after every release, commit or resync).
-import type { Inventory } from '../inventory';
+import {
+  pickBootHost,
+  pickSettleHost,
+  vcpuCapacity,
+  type CommitMoveInput,
+  type CommitMoveResult,
+  type DrainHostInput,
+  type DrainHostResult,
+  type HostRecord,
+  type Inventory,
+  type ReleaseInput,
+  type ReleaseResult,
+  type ReleaseVmInput,
+  type ReleaseVmResult,
+  type ReserveBootInput,
+  type ReserveBootResult,
+  type ReserveSettleInput,
+  type ReserveSettleResult,
+  type ResyncResult,
+} from '../../domain';
 import {
   drop,
   emptyUsage,
@@ -15,19 +34,9 @@ import {
   setHosts,
   track,
   type AdmittedBoot,
-  type CommitMoveResult,
-  type DrainHostResult,
-  type HostRecord,
   type LedgerState,
-  type ReleaseResult,
-  type ReleaseVmResult,
   type Reservation,
-  type ReserveBootResult,
-  type ReserveSettleResult,
-  type ResyncResult,
 } from './state';
-import type { CommitMoveInput, DrainHostInput, ReleaseInput, ReleaseVmInput, ReserveBootInput, ReserveSettleInput } from './inputs';
-import { pickBootHost, pickSettleHost, vcpuCapacity } from '../placement';
 
 export function createLedger(inventory: Inventory): LedgerState {
   const state: LedgerState = {

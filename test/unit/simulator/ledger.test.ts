@@ -1,14 +1,5 @@
-import {
-  admitQueued,
-  commitMove,
-  release,
-  reserveBoot,
-  reserveSettle,
-  snapshot,
-  type LedgerState,
-  findHost,
-} from '../../../domain';
-import { bootRequest, ledgerOf, uid } from './fixtures';
+import { admitQueued, commitMove, release, reserveBoot, reserveSettle, snapshot, type LedgerState, findHost } from '../../../simulator/ledger';
+import { bootRequest, ledgerOf, uid } from '../domain/fixtures';
 
 const clone = (state: LedgerState): LedgerState => JSON.parse(JSON.stringify(state)) as LedgerState;
 
@@ -186,7 +177,7 @@ describe('snapshot', () => {
       freeMemoryMiB: 1536,
     });
     expect(view.hosts[2]).toMatchObject({ name: 'settle-1', vms: [vm], freeVcpus: 3, freeVmSlots: null, cpuAllocationRatio: 4 });
-    expect(view.counts).toEqual({ hosts: 4, vms: 1, bootReserved: 1, settleReserved: 1, committed: 0, queued: 0 });
+    expect(view.counts).toEqual({ hosts: 4, vms: 1, bootReserved: 1, settleReserved: 1, committed: 0, queued: 0, leaked: 0 });
   });
 
   it('shows no vCPU limit on boot hosts when the policy counts VMs only', () => {

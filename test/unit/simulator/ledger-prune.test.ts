@@ -1,7 +1,8 @@
 // Pruning the ledger's memory of applied requests: only ended reservations' results go, oldest first, and only
 // beyond the limit; live reservations keep answering replays exactly.
-import { createLedger, parseInventory, release, reserveBoot } from '../../../domain';
-import { pruneApplied } from '../../../domain/ledger/state';
+import { parseInventory } from '../../../domain';
+import { createLedger, release, reserveBoot } from '../../../simulator/ledger';
+import { pruneApplied } from '../../../simulator/ledger';
 
 const inventory = parseInventory({
   fleet: 'f',

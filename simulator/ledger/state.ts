@@ -1,25 +1,21 @@
-// The fleet ledger's state and results, and the low-level moves on it that every transition shares. Everything here
-// is plain JSON: the ledger workflow mutates it in place and carries it across continue-as-new, so no Map, Set, class
-// instance or undefined-valued key may appear. Its maps are objects keyed by caller-chosen ids, read through hasOwn so
-// an id such as "constructor" never resolves to Object.prototype members. The per-host counters are kept in step with
-// every placement and release, so placement never rescans reservations.
-import type { FleetPolicy, HostConfig } from '../inventory';
-import type { PlacementRequest } from '../placement';
+// The fleet ledger in memory: the state and the low-level moves on it that every transition shares. It was the
+// ledger of the fleetLedger workflow (now PostgreSQL's, in ledger/); the simulator and the benchmarks keep it as the
+// reference semantics the PostgreSQL ledger is tested against, and as the baseline bench P3 compares with. Everything
+// here is plain JSON (it crossed continue-as-new), so no Map, Set, class instance or undefined-valued key may appear.
+// Its maps are objects keyed by caller-chosen ids, read through hasOwn so an id such as "constructor" never resolves
+// to Object.prototype members. The per-host counters are kept in step with every placement and release.
+import type {
+  CommitMoveResult,
+  FleetPolicy,
+  HostRecord,
+  HostUsage,
+  PlacementRequest,
+  ReleaseResult,
+  ReservationKind,
+  ReserveBootResult,
+  ReserveSettleResult,
+} from '../../domain';
 
-/** Kept incrementally on every placement and release so placement never rescans reservations. */
-export interface HostUsage {
-  vms: number;
-  vcpus: number;
-  memoryMiB: number;
-  /** anti-affinity group -> number of reservations of that group on this host (keys at 0 are deleted) */
-  groups: Record<string, number>;
-}
-
-export interface HostRecord extends HostConfig {
-  usage: HostUsage;
-}
-
-export type ReservationKind = 'boot' | 'settle';
 export type ReservationStatus = 'queued' | 'reserved' | 'committed';
 
 export interface Reservation {
@@ -59,20 +55,8 @@ export interface LedgerState {
   applied: Record<string, AppliedResult>;
 }
 
-export type ReserveBootResult =
-  | { status: 'reserved'; host: string }
-  | { status: 'queued'; position: number }
-  | { status: 'rejected'; reason: string };
-export type ReserveSettleResult = { status: 'reserved'; host: string } | { status: 'unavailable'; reason: string };
-export type CommitMoveResult = { status: 'committed'; host: string } | { status: 'unknown' };
-export type ReleaseResult = { status: 'released' | 'unknown' };
-export type ReleaseVmResult = { status: 'released'; reservations: string[] };
 export type AppliedResult = ReserveBootResult | ReserveSettleResult | CommitMoveResult | ReleaseResult;
 
-export type DrainHostResult = { status: 'draining' | 'down' | 'unknown'; host: string };
-export type ResyncResult =
-  | { status: 'resynced'; added: string[]; updated: string[]; removed: string[]; markedDown: string[] }
-  | { status: 'rejected'; reason: string };
 export interface AdmittedBoot {
   reservationId: string;
   workflowId: string;

@@ -1,21 +1,8 @@
 // The test model for the ledger property tests: random fleets and operation sequences, an interpreter that runs
 // them against the domain code, and a from-scratch recomputation of what each host holds.
 import fc from 'fast-check';
-import {
-  admitQueued,
-  commitMove,
-  createLedger,
-  drainHost,
-  findHost,
-  parseInventory,
-  release,
-  reserveBoot,
-  reserveSettle,
-  resyncInventory,
-  type HostUsage,
-  type Inventory,
-  type LedgerState,
-} from '../../../domain';
+import { parseInventory, type HostUsage, type Inventory } from '../../../domain';
+import { admitQueued, commitMove, createLedger, drainHost, findHost, release, reserveBoot, reserveSettle, resyncInventory, type LedgerState } from '../../../simulator/ledger';
 
 export const HOST_NAMES = ['h0', 'h1', 'h2', 'h3', 'h4', 'h5'];
 export const VM_COUNT = 6;

@@ -1,11 +1,11 @@
-// The LedgerPort over Temporal: each reservation step is an update on the fleet's ledger workflow. The ledger is
+// bench P3's baseline: the LedgerPort over the legacy fleetLedger workflow (the product's ledger is PostgreSQL): each reservation step is an update on the fleet's ledger workflow. The ledger is
 // started on first use (update-with-start, USE_EXISTING) from the inventory file, so no separate bootstrap step can
 // be forgotten; update ids are the request keys, so a retried call is deduplicated by the server as well.
 import pLimit from 'p-limit';
 import { WithStartWorkflowOperation, WorkflowNotFoundError, WorkflowUpdateFailedError, type Client } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
-import { Failure, ledgerWorkflowId, type Inventory } from '../domain';
-import type { LedgerPort } from '../activities/ports';
+import { Failure, type Inventory } from '../../../domain';
+import type { LedgerPort } from '../../../activities/ports';
 import {
   commitMoveUpdate,
   getLedgerSnapshotQuery,
@@ -13,9 +13,10 @@ import {
   releaseVmUpdate,
   reserveBootUpdate,
   reserveSettleUpdate,
-} from '../workflows/messages';
+  ledgerWorkflowId,
+} from './messages';
 import type { UpdateDefinition } from '@temporalio/common';
-import type { LedgerSnapshot } from '../domain';
+import type { LedgerSnapshot } from '../../../domain';
 
 export interface TemporalLedgerOptions {
   client: Client;
@@ -35,7 +36,7 @@ export interface TemporalLedgerOptions {
  */
 export const DEFAULT_MAX_IN_FLIGHT_UPDATES = 8;
 
-export interface TemporalLedger extends LedgerPort {
+export interface TemporalLedger extends Omit<LedgerPort, 'markLeaked'> {
   snapshot(fleet: string): Promise<LedgerSnapshot>;
 }
 

@@ -2,7 +2,7 @@
 // shrink or remove hosts, and replays of earlier requests), checked against a model kept by the test itself.
 import fc from 'fast-check';
 import { isDeepStrictEqual } from 'node:util';
-import { findHost, release, type AdmittedBoot, type LedgerState, type Reservation } from '../../../domain';
+import { findHost, release, type AdmittedBoot, type LedgerState, type Reservation } from '../../../simulator/ledger';
 import {
   apply,
   freshLedger,

@@ -1,5 +1,5 @@
-import { drainHost, findHost, reserveBoot, reserveSettle, resyncInventory, snapshot, type LedgerState } from '../../../domain';
-import { bootRequest, inventoryOf, ledgerOf, uid, type HostSpec } from './fixtures';
+import { drainHost, findHost, reserveBoot, reserveSettle, resyncInventory, snapshot, type LedgerState } from '../../../simulator/ledger';
+import { bootRequest, inventoryOf, ledgerOf, uid, type HostSpec } from '../domain/fixtures';
 
 const hosts: HostSpec[] = [
   { name: 'boot-1', pool: 'boot', cpus: 2 },

@@ -1,7 +1,7 @@
-// The fleet ledger: one long-running entity workflow per fleet that every VM workflow reserves capacity through, so
-// two VMs can never be promised the same room. Handlers are synchronous and mutate the state before anything else,
-// which makes each update atomic; the domain transitions make each one idempotent by reservation id. The state, with
-// the record of applied requests, is carried across continue-as-new.
+// bench P3's baseline: the fleet ledger as it was before PostgreSQL (ledger/), one long-running entity workflow per
+// fleet that every VM workflow reserved capacity through. Handlers are synchronous and mutate the state before
+// anything else, which makes each update atomic; the in-memory transitions (simulator/ledger) make each one idempotent
+// by reservation id. The state, with the record of applied requests, is carried across continue-as-new.
 import {
   allHandlersFinished,
   condition,
@@ -11,28 +11,8 @@ import {
   setHandler,
   workflowInfo,
 } from '@temporalio/workflow';
-import {
-  admitQueued,
-  commitMove,
-  createLedger,
-  drainHost,
-  release,
-  releaseVm,
-  reserveBoot,
-  reserveSettle,
-  resyncInventory,
-  snapshot,
-  validateCommitMove,
-  validateDrainHost,
-  validateRelease,
-  validateReleaseVm,
-  validateReserveBoot,
-  validateReserveSettle,
-  validateResyncInventory,
-  pruneApplied,
-  type AdmittedBoot,
-  type LedgerState,
-} from '../domain';
+import { validateCommitMove, validateDrainHost, validateRelease, validateReleaseVm, validateReserveBoot, validateReserveSettle, validateResyncInventory } from '../../../domain';
+import { admitQueued, commitMove, createLedger, drainHost, release, releaseVm, reserveBoot, reserveSettle, resyncInventory, snapshot, pruneApplied, type AdmittedBoot, type LedgerState } from '../../../simulator/ledger';
 import {
   bootSlotGrantedSignal,
   commitMoveUpdate,
@@ -44,7 +24,7 @@ import {
   reserveSettleUpdate,
   resyncInventoryUpdate,
 } from './messages';
-import type { FleetLedgerInput } from './types';
+import type { FleetLedgerInput } from './messages';
 
 /** About 130 bytes per remembered result: at most ~650 KB of them cross continue-as-new. */
 const APPLIED_LIMITS = { max: 5000, keep: 2500 };

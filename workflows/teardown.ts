@@ -1,0 +1,47 @@
+// Undoing a VM's placement on a host: destroy its domain there, then release the reservation. If the domain cannot be
+// destroyed it may still be running, and counting its room as free would let the next VM overcommit the host. So
+// the reservation is kept and marked leaked in the ledger instead (shown by `bootshift hosts`), until a decommission
+// finds the domain gone or an operator clears it, and the release is skipped.
+import { isCancellation } from '@temporalio/workflow';
+import { ledger, vms } from './activity-stubs';
+
+export interface Placement {
+  fleet: string;
+  vmId: string;
+  domainName: string;
+  host: string;
+  reservationId: string;
+}
+
+export class Teardown {
+  private readonly leaked = new Set<string>();
+
+  /** Destroys the domain; if that fails, marks the reservation leaked and returns false. */
+  async destroy(p: Placement): Promise<boolean> {
+    try {
+      await vms.destroyVm({ fleet: p.fleet, host: p.host, domainName: p.domainName, vmId: p.vmId });
+      return true;
+    } catch (err) {
+      if (isCancellation(err)) throw err;
+      const cause = err instanceof Error ? String(err.cause ?? err.message) : String(err);
+      await ledger.markLeaked({
+        fleet: p.fleet,
+        vmId: p.vmId,
+        reservationId: p.reservationId,
+        reason: `domain ${p.domainName} on ${p.host} could not be destroyed: ${cause}`.slice(0, 2000),
+      });
+      this.leaked.add(p.reservationId);
+      return false;
+    }
+  }
+
+  /** Releases the reservation unless its domain could not be destroyed (then it stays held, as leaked). */
+  async release(fleet: string, reservationId: string): Promise<void> {
+    if (!this.leaked.has(reservationId)) await ledger.releaseSlot({ fleet, reservationId });
+  }
+
+  /** For the saga: a step that fails, and says so, when the domain had to be left behind. */
+  async destroyOrFail(p: Placement): Promise<void> {
+    if (!(await this.destroy(p))) throw new Error(`domain ${p.domainName} on ${p.host} could not be destroyed: its capacity is held as leaked`);
+  }
+}

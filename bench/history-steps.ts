@@ -78,8 +78,9 @@ export function historySteps(history: History): HistorySteps {
     activityRunMs[a.type] = (activityRunMs[a.type] ?? 0) + (a.completed - a.started);
     activityQueueMs[a.type] = (activityQueueMs[a.type] ?? 0) + (a.started - a.scheduled);
   }
-  const signal = byType(events, Type.EVENT_TYPE_WORKFLOW_EXECUTION_SIGNALED).find(
-    (e) => e.workflowExecutionSignaledEventAttributes?.signalName === 'bootComplete',
+  // Boot-complete is the accepted bootComplete update (the gateway's report, or the simulated guest's).
+  const signal = byType(events, Type.EVENT_TYPE_WORKFLOW_EXECUTION_UPDATE_ACCEPTED).find(
+    (e) => e.workflowExecutionUpdateAcceptedEventAttributes?.acceptedRequest?.input?.name === 'bootComplete',
   );
   const defined = acts.find((a) => a.type === 'defineAndStartVm');
   const bootToSignalMs = at(signal) - (defined?.completed ?? Number.NaN);

@@ -1,7 +1,8 @@
 // `npm run bench`: every benchmark, one after another (they share the machine's two cores and would disturb each
 // other), each in its own process exactly as it runs alone, then bench/RESULTS.md from their records. A failed
 // benchmark does not stop the others; run-all exits non-zero and RESULTS.md names it.
-// Run: npx ts-node --transpile-only bench/run-all.ts [name ...]   (names: p1-overhead p2-storm p3-placement p4-payoff simulation)
+// Run: npx ts-node --transpile-only bench/run-all.ts [name ...]
+//   (names: p1-overhead p2-storm p3-placement p4-payoff p4-payoff-cloud simulation p5-cloud p6-gateway)
 import { spawn } from 'node:child_process';
 import { closeSync, mkdtempSync, openSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -15,7 +16,10 @@ const BENCHMARKS: Record<string, string> = {
   'p2-storm': 'bench/p2-storm/index.ts',
   'p1-overhead': 'bench/p1-overhead/index.ts',
   'p4-payoff': 'bench/p4-payoff/index.ts',
+  'p4-payoff-cloud': 'bench/p4-payoff/cloud.ts',
   simulation: 'bench/simulation/index.ts',
+  'p5-cloud': 'bench/p5-cloud/index.ts',
+  'p6-gateway': 'bench/p6-gateway/index.ts',
 };
 
 function runOne(name: string, script: string, logDir: string): Promise<boolean> {

@@ -5,8 +5,8 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { Client, Connection } from '@temporalio/client';
-import { startDevEnv, stopDevEnv } from '../../devenv/dev-env';
+import type { Connection } from '@temporalio/client';
+import { connectDevEnv, startDevEnv, stopDevEnv } from '../../devenv/dev-env';
 import { startPhoneHomeCatcher } from '../../lab/phone-home-catcher';
 import { readInventoryFile } from '../../worker/inventory-file';
 import { benchMain, intArg } from '../bench-main';
@@ -22,8 +22,10 @@ async function run(args: string[]): Promise<P1Result> {
   let connection: Connection | undefined;
   try {
     const env = await startDevEnv({ stateDir, boot: 1, settle: 1, ui: false });
-    connection = await Connection.connect({ address: env.temporal.address });
-    const client = new Client({ connection });
+    // With the environment's payload keys: the worker seals every payload, results included.
+    const connected = await connectDevEnv(env);
+    connection = connected.connection;
+    const client = connected.client;
     const { hosts } = await readInventoryFile(env.inventoryFile);
     const plainHosts: PlainHosts = { boot: hosts.find((h) => h.pool === 'boot')!, settle: hosts.find((h) => h.pool === 'settle')!, consoleDir: env.consoleDir };
 

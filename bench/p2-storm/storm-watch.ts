@@ -1,5 +1,6 @@
-// Watches the storm while it runs: the ledger's snapshot query (the boot queue's length, and the ledger's view of
-// each host) and the simulated fleet (what each host really runs), every `intervalMs`. A violation only seen between
+// Watches the storm while it runs: the ledger's snapshot, read from PostgreSQL in one transaction (the boot queue's
+// length, and the ledger's view of each host), and the simulated fleet (what each host really runs), every
+// `intervalMs`. A violation only seen between
 // two samples would be missed, so the ledger's own guards and the final check back this up.
 import type { Inventory } from '../../domain';
 import type { SimulatedHypervisor } from '../../activities/simulated-hypervisor';

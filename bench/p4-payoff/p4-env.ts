@@ -27,7 +27,12 @@ export interface P4Env {
   stop(): Promise<void>;
 }
 
-export async function startP4Env(cpuAllocationRatio: number): Promise<P4Env> {
+export interface P4EnvOptions {
+  /** Declared memory of each host (default: the lab's 1024 MiB); cloud guests take 512 MiB each. */
+  hostMemoryMiB?: number;
+}
+
+export async function startP4Env(cpuAllocationRatio: number, opts: P4EnvOptions = {}): Promise<P4Env> {
   const stateDir = mkdtempSync(path.join(tmpdir(), 'bootshift-bench-p4-'));
   const labDir = `/tmp/bs-p4-${randomBytes(3).toString('hex')}`;
   let server: DevServer | undefined;
@@ -41,7 +46,7 @@ export async function startP4Env(cpuAllocationRatio: number): Promise<P4Env> {
     rmSync(stateDir, { recursive: true, force: true });
   };
   try {
-    const lab = await startLab({ dir: labDir, boot: 1, settle: 1, hostCpus: 1, cpuAllocationRatio });
+    const lab = await startLab({ dir: labDir, boot: 1, settle: 1, hostCpus: 1, cpuAllocationRatio, ...(opts.hostMemoryMiB && { hostMemoryMiB: opts.hostMemoryMiB }) });
     const consoleDir = path.join(lab.sharedDir, 'consoles');
     mkdirSync(consoleDir, { recursive: true });
     server = await startDevServer({ ui: false, logFile: path.join(stateDir, 'temporal.log') });

@@ -5,12 +5,18 @@ import { existsSync, readFileSync } from 'node:fs';
 import os from 'node:os';
 import { recordFile, type BenchRecord } from '../bench-main';
 import { loadAverage, machineNote } from '../machine';
+import type { P4CloudResult } from '../p4-payoff/cloud';
+import type { P5Result } from '../p5-cloud/summary';
+import type { P6Result } from '../p6-gateway/index';
 import type { SimulationResult } from '../simulation/index';
 import { load } from './markdown';
 import { renderP1 } from './p1';
 import { renderP2 } from './p2';
 import { renderP3 } from './p3';
 import { renderP4 } from './p4';
+import { renderP4Cloud } from './p4-cloud';
+import { renderP5 } from './p5';
+import { renderP6 } from './p6';
 import { renderSimulation } from './simulation';
 import { renderSummary, type Records } from './summary';
 
@@ -36,7 +42,15 @@ function header(failed: string[]): string[] {
 }
 
 export function renderResults(failed: string[]): string {
-  const records: Records = { p1: read('p1-overhead'), p2: read('p2-storm'), p3: read('p3-placement'), p4: read('p4-payoff') };
+  const records: Records = {
+    p1: read('p1-overhead'),
+    p2: read('p2-storm'),
+    p3: read('p3-placement'),
+    p4: read('p4-payoff'),
+    p4Cloud: read<P4CloudResult>('p4-payoff-cloud'),
+    p6: read<P6Result>('p6-gateway'),
+  };
+  const p5 = read<P5Result>('p5-cloud');
   const simulation = read<SimulationResult>('simulation');
   return [
     ...header(failed),
@@ -47,6 +61,9 @@ export function renderResults(failed: string[]): string {
     ...(records.p2 ? renderP2(records.p2) : []),
     ...(records.p3 ? renderP3(records.p3) : []),
     ...(records.p4 ? renderP4(records.p4) : []),
+    ...(records.p4Cloud ? renderP4Cloud(records.p4Cloud) : []),
     ...(simulation ? renderSimulation(simulation) : []),
+    ...(p5 ? renderP5(p5) : []),
+    ...(records.p6 ? renderP6(records.p6) : []),
   ].join('\n');
 }

@@ -49,7 +49,7 @@ function row(markdown: string, label: string): [string, string] {
 }
 
 async function simulate(calibration: string, scenario: Scenario): Promise<SimScenario> {
-  const args = ['ts-node', '--transpile-only', 'bench/sim/run.ts', '--calibration', calibration, ...scenario.args, '--svg', scenario.svg];
+  const args = ['ts-node', '--transpile-only', 'simulator/run.ts', '--calibration', calibration, ...scenario.args, '--svg', scenario.svg];
   const { stdout } = await run('npx', args, { cwd: repoRoot(), maxBuffer: 16 * 1024 * 1024 });
   const rows = Object.fromEntries(Object.entries(ROWS).map(([key, label]) => [key, row(stdout, label)])) as SimScenario['rows'];
   return { label: scenario.label, args: scenario.args, command: `npx ${args.join(' ')}`, svg: scenario.svg, markdown: stdout.trim(), rows };

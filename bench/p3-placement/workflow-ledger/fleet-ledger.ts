@@ -27,7 +27,7 @@ import {
 import type { FleetLedgerInput } from './messages';
 
 /** About 130 bytes per remembered result: at most ~650 KB of them cross continue-as-new. */
-const APPLIED_LIMITS = { max: 5000, keep: 2500 };
+export const APPLIED_LIMITS = { max: 5000, keep: 2500 };
 
 export async function fleetLedger(input: FleetLedgerInput): Promise<void> {
   const state: LedgerState = 'state' in input ? input.state : createLedger(input.inventory);

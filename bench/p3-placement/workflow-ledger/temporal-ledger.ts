@@ -36,7 +36,7 @@ export interface TemporalLedgerOptions {
  */
 export const DEFAULT_MAX_IN_FLIGHT_UPDATES = 8;
 
-export interface TemporalLedger extends Omit<LedgerPort, 'markLeaked'> {
+export interface TemporalLedger extends Omit<LedgerPort, 'markLeaked' | 'clearLeaked'> {
   snapshot(fleet: string): Promise<LedgerSnapshot>;
 }
 

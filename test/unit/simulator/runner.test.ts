@@ -47,7 +47,7 @@ describe('output', () => {
   });
 
   it('prints one column per policy and the parameters that produced them', () => {
-    const text = markdown(comparison, 'npx ts-node bench/sim/run.ts --hosts 10 --vms 50');
+    const text = markdown(comparison, 'npx ts-node simulator/run.ts --hosts 10 --vms 50');
     expect(text).toContain('| figure | in place | bootshift |');
     expect(text).toContain('seed 1');
     expect(text).toContain('10 hosts × 16 CPUs');

@@ -19,6 +19,7 @@ export function createActivities(deps: ActivityDeps) {
     releaseSlot: ({ fleet, ...input }: LedgerRequest<'release'>) => ledger.release(fleet, input),
     releaseVmSlots: ({ fleet, ...input }: LedgerRequest<'releaseVm'>) => ledger.releaseVm(fleet, input),
     markLeaked: ({ fleet, ...input }: LedgerRequest<'markLeaked'>) => ledger.markLeaked(fleet, input),
+    clearLeaked: ({ fleet, ...input }: LedgerRequest<'clearLeaked'>) => ledger.clearLeaked(fleet, input),
     ...createVmActivities(deps),
     /**
      * Decommissioning must not race the VM's own provisioning: it cancels a running provisionVm (whose saga then

@@ -300,11 +300,9 @@ class Simulation implements SimulatedHypervisor {
     if (!record) throw error(`Domain not found: no domain with matching name '${domain}'`, Failure.DomainNotFound, true);
     const up = record.guestAgent && record.state.state === 'running' && this.opts.clock.now() >= (record.bootedAt ?? Infinity);
     if (!up) throw error('Guest agent is not responding: QEMU guest agent is not connected', Failure.HypervisorUnavailable, false);
-    // A guest whose boot is complete: the agent answers, and `cloud-init status` says done.
-    if (command.execute === 'guest-exec') return { pid: 1 };
-    if (command.execute === 'guest-exec-status') {
-      return { exited: true, exitcode: 0, 'out-data': Buffer.from(JSON.stringify({ status: 'done' })).toString('base64') };
-    }
+    // A guest whose boot is complete: the agent answers, and cloud-init's result file says done.
+    if (command.execute === 'guest-file-open') return 1;
+    if (command.execute === 'guest-file-read') return { count: 22, 'buf-b64': Buffer.from(JSON.stringify({ v1: { errors: [] } })).toString('base64'), eof: true };
     return {};
   }
 
@@ -428,8 +426,8 @@ class Simulation implements SimulatedHypervisor {
       elapsed += step;
       if (record.run !== run) throw error(`${request.domain} went away during its migration`, Failure.DomainNotFound, true);
       const percent = (elapsed / migrationDurationMs) * 100;
-      const dataRemainingMiB = record.memoryMiB * (1 - percent / 100);
-      report(request, { percent, dataRemainingMiB, elapsedMs: clock.now() - started });
+      const dataProcessedMiB = record.memoryMiB * (percent / 100);
+      report(request, { percent, dataProcessedMiB, dataRemainingMiB: record.memoryMiB - dataProcessedMiB, elapsedMs: clock.now() - started });
     }
     if (failure) throw failure;
     const disk = record.disks?.vda;

@@ -7,7 +7,7 @@ import path from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
-import { Failure, VmSpecError, overlayVolumeOf, parseVmSpec, seedVolumeOf, type HostConfig, type Inventory, type VmSpec } from '../domain';
+import { Failure, METRICS, VmSpecError, overlayVolumeOf, parseVmSpec, seedVolumeOf, type HostConfig, type Inventory, type LabelsOf, type VmSpec } from '../domain';
 import { heartbeating } from './heartbeat';
 import { SEED_DEVICE, classified, type DomainSpec, type HostRef, type Hypervisor, type MigrationProgress } from './hypervisor';
 import { createImageCatalog, invalidVmSpec, pathsOutsideImageDirs, type ImageCatalog, type SpecIssue } from './images';
@@ -128,7 +128,7 @@ export function createVmActivities(deps: VmActivityDeps) {
 
     /**
      * Boot-complete for guests that cannot reach the gateway: asks the QEMU guest agent until it answers and
-     * `cloud-init status` says the boot is over, then sends the bootComplete signal the gateway would have sent.
+     * cloud-init's result file says the boot is over, then sends the bootComplete report the gateway would have sent.
      */
     async awaitGuestAgent(input: AwaitGuestAgentInput): Promise<{ agentReadyMs: number; cloudInitDoneMs: number; status: string }> {
       const host = await hostRef(input.fleet, input.host);
@@ -137,12 +137,16 @@ export function createVmActivities(deps: VmActivityDeps) {
       return heartbeating(
         async () => {
           for (;;) {
-            const status = await cloudInitStatus(hv, host, input.domainName).catch((err: unknown) => {
-              if (err instanceof ApplicationFailure && err.nonRetryable) throw err;
-              return undefined; // no agent yet: the guest is still booting
-            });
-            if (status !== undefined) agentReadyMs ??= Date.now() - started;
-            if (status === 'done' || status === 'error') {
+            const agentUp = await classified(() => hv.agentCommand(host, input.domainName, { execute: 'guest-ping' })).then(
+              () => true,
+              (err: unknown) => {
+                if (err instanceof ApplicationFailure && err.nonRetryable) throw err;
+                return false; // no agent yet: the guest is still booting
+              },
+            );
+            if (agentUp) agentReadyMs ??= Date.now() - started;
+            const status = agentUp ? await cloudInitResult(hv, host, input.domainName) : undefined;
+            if (status !== undefined) {
               const cloudInitDoneMs = Date.now() - started;
               await deps.workflows.reportBootComplete(input.workflowId, {
                 source: 'guest-agent',
@@ -189,6 +193,7 @@ export function createVmActivities(deps: VmActivityDeps) {
               const copied = copy && sides ? await hv.volumeInfo(to, sides[1], overlayVolumeOf(input.domainName)).catch(() => null) : null;
               // The VM runs on the target now: the source's copy of its disk is nobody's.
               if (sides) await storage.deleteOwned(from, sides[0], input.domainName);
+              recordMigration(durationMs, { fleet: input.fleet, pool: toConfig.pool });
               return { durationMs, diskCopiedMiB: copy ? Math.max(progress.diskMiB(), Math.round((copied?.physicalBytes ?? 0) / MiB)) : null };
             } catch (err) {
               // The VM still runs on the source: the target's partial disk goes (if the target can be reached at all).
@@ -277,25 +282,33 @@ function parsedSpec(raw: unknown): VmSpec {
   }
 }
 
-/** `cloud-init status` through the guest agent: undefined while it has not finished, else its final status. */
-async function cloudInitStatus(hv: Hypervisor, host: HostRef, domain: string): Promise<string | undefined> {
-  await classified(() => hv.agentCommand(host, domain, { execute: 'guest-ping' }));
-  const exec = (await classified(() =>
-    hv.agentCommand(host, domain, { execute: 'guest-exec', arguments: { path: '/usr/bin/cloud-init', arg: ['status', '--format', 'json'], 'capture-output': true } }),
-  )) as { pid: number };
-  for (let i = 0; i < 20; i += 1) {
-    const status = (await classified(() => hv.agentCommand(host, domain, { execute: 'guest-exec-status', arguments: { pid: exec.pid } }))) as {
-      exited: boolean;
-      'out-data'?: string;
-    };
-    if (status.exited) {
-      const out = Buffer.from(status['out-data'] ?? '', 'base64').toString('utf8');
-      const parsed = JSON.parse(out || '{}') as { status?: string };
-      return parsed.status === 'done' || parsed.status === 'error' ? parsed.status : undefined;
+/** cloud-init writes this when its last stage is over, with the errors it met; it is absent until then. */
+export const CLOUD_INIT_RESULT = '/run/cloud-init/result.json';
+
+/**
+ * Whether cloud-init is done ('done', or 'error' when it reported errors), read through the guest agent from its
+ * result file: undefined while it runs. Reading a file starts nothing in the guest; running `cloud-init status`
+ * every few seconds (a Python process) took the guest's only vCPU under TCG and slowed its boot by seconds.
+ */
+async function cloudInitResult(hv: Hypervisor, host: HostRef, domain: string): Promise<'done' | 'error' | undefined> {
+  const agent = (command: string, args: Record<string, unknown>) => classified(() => hv.agentCommand(host, domain, { execute: command, arguments: args }));
+  const handle = (await agent('guest-file-open', { path: CLOUD_INIT_RESULT, mode: 'r' }).catch((err: unknown) => {
+    if (err instanceof Error && /No such file|not found/i.test(err.message)) return undefined;
+    throw err;
+  })) as number | undefined;
+  if (handle === undefined) return undefined;
+  try {
+    let text = '';
+    for (let eof = false; !eof && text.length < 1_000_000; ) {
+      const chunk = (await agent('guest-file-read', { handle, count: 65536 })) as { 'buf-b64'?: string; eof: boolean };
+      text += Buffer.from(chunk['buf-b64'] ?? '', 'base64').toString('utf8');
+      eof = chunk.eof;
     }
-    await delay(250);
+    const result = JSON.parse(text) as { v1?: { errors?: unknown[] } };
+    return (result.v1?.errors?.length ?? 0) > 0 ? 'error' : 'done';
+  } finally {
+    await agent('guest-file-close', { handle }).catch(() => undefined);
   }
-  return undefined;
 }
 
 /** Where a domain and its volumes are, host by host; a host that cannot be asked is listed as unreachable. */
@@ -370,6 +383,15 @@ async function failoverAfterAttempts<T>(run: () => Promise<T>): Promise<T> {
   }
 }
 
+/**
+ * The move's duration, here where it is known to have succeeded, rather than in provisionVm: the workflow task that
+ * would record it there also completes the run, and is retried (its code run again) when a signal lands meanwhile.
+ */
+function recordMigration(durationMs: number, labels: LabelsOf<typeof METRICS.migrationDuration>): void {
+  const { name, unit, description } = METRICS.migrationDuration;
+  Context.current().metricMeter.createHistogram(name, 'float', unit, description).record(durationMs / 1000, labels);
+}
+
 /** Forwards a migration's progress to its workflow (for status queries), at most once per interval. */
 function progressForwarder(deps: VmActivityDeps, input: MigrateVmInput, target: string) {
   let last: MigrationProgress = { percent: 0, elapsedMs: 0 };
@@ -382,7 +404,8 @@ function progressForwarder(deps: VmActivityDeps, input: MigrateVmInput, target: 
       if (Date.now() - lastReport < (deps.progressIntervalMs ?? 2000)) return;
       lastReport = Date.now();
       const disk = p.diskTotalMiB !== undefined ? { diskProcessedMiB: p.diskProcessedMiB ?? 0, diskTotalMiB: p.diskTotalMiB } : {};
-      deps.workflows.signalMigrationProgress(input.workflowId, { target, percent: p.percent, attempt: input.attempt, ...disk }).catch(() => undefined);
+      const data = p.dataProcessedMiB !== undefined ? { dataProcessedMiB: p.dataProcessedMiB, elapsedMs: p.elapsedMs } : {};
+      deps.workflows.signalMigrationProgress(input.workflowId, { target, percent: p.percent, attempt: input.attempt, ...disk, ...data }).catch(() => undefined);
     },
   };
 }

@@ -25,6 +25,7 @@ export {
   overlayVolumeOf,
   ownedVolumesOf,
   projectSchema,
+  reservationPurposeOf,
   seedVolumeOf,
   settleReservationId,
   vmNameOf,
@@ -48,6 +49,7 @@ export {
   type StoragePool,
 } from './inventory';
 export { VmSpecError, cloudConfigSchema, parseVmSpec, vmSpecSchema, type VmImage, type VmSpec, type VmSpecInput } from './vm-spec';
+export { formatMiB, vmWorkflowMetadata, type VmWorkflowKind } from './vm-metadata';
 export {
   fits,
   pickBootHost,
@@ -74,3 +76,4 @@ export type {
 } from './ledger/results';
 export * from './ledger/inputs';
 export type { HostSnapshot, LeakedReservation, LedgerSnapshot, QueuedBoot } from './ledger/snapshot';
+export { METRICS, type LabelsOf, type MetricDefinition } from './metrics';

@@ -91,6 +91,11 @@ export function settleReservationId(vmId: string, runId: string, attempt: number
   return `${vmId}@${runId}:settle-${attempt}`;
 }
 
+/** What a reservation was made for, from its id: "boot", "settle-2". */
+export function reservationPurposeOf(reservationId: string): string {
+  return reservationId.slice(reservationId.lastIndexOf(':') + 1);
+}
+
 // The volumes a VM owns in a host's pool, named after its domain, so that destroying a VM deletes exactly these and
 // a host's volumes can be traced back to their VM.
 export function overlayVolumeOf(domainName: string): string {

@@ -40,7 +40,7 @@ import { inTransaction, type LedgerDb, type LedgerTx } from './database';
 import { deliverGrants, type Grant, type GrantPort } from './grants';
 import { anyBootHostCouldHold, claimHost, removeUsage, type Claim } from './hosts';
 import { resyncFleet } from './resync';
-import type { ReservationRow } from './schema';
+import type { ReservationRow, ReservationRowStatus } from './schema';
 import { snapshotOf } from './snapshot';
 
 export interface PostgresLedgerOptions {
@@ -51,12 +51,16 @@ export interface PostgresLedgerOptions {
   grants: GrantPort;
   /** Candidate hosts read (and locked) per placement try. */
   candidates?: number;
+  /**
+   * Signal grants without making the request wait for them: the request (a local activity in the releasing VM's
+   * workflow task) returns once its transaction has committed. A signal that fails is left to the sweep.
+   */
+  grantsInBackground?: boolean;
 }
 
 /** Every request of the ledger: the VMs' (the LedgerPort) and the operators' and the inventory's. */
 export type PostgresLedger = { [K in keyof VmLedgerRequests]: (fleet: string, input: VmLedgerRequests[K][0]) => Promise<VmLedgerRequests[K][1]> } & {
   drainHost(fleet: string, input: DrainHostInput): Promise<DrainHostResult>;
-  clearLeaked(fleet: string, input: { vmId: string }): Promise<ClearLeakedResult>;
   resync(inventory: Inventory): Promise<ResyncResult>;
   snapshot(fleet: string): Promise<LedgerSnapshot>;
   /** Delivers grants whose signal is older than `olderThanMs` and still undelivered (a worker died in between). */
@@ -134,8 +138,14 @@ export function createPostgresLedger(opts: PostgresLedgerOptions): PostgresLedge
     }
   };
 
-  const deliver = (grants: Grant[]): Promise<void> =>
+  const deliverNow = (grants: Grant[]): Promise<void> =>
     deliverGrants(db, opts.grants, grants, (reservationId, fleet) => ledger.release(fleet, { reservationId }).then(() => undefined));
+  const deliver = async (grants: Grant[]): Promise<void> => {
+    if (grants.length === 0) return;
+    // Failures are the outbox's to retry (deliverGrants records them); nothing here may reject unobserved.
+    if (opts.grantsInBackground) void deliverNow(grants).catch(() => undefined);
+    else await deliverNow(grants);
+  };
 
   const reservation = async (tx: LedgerTx, reservationId: string): Promise<ReservationRow | undefined> =>
     tx.selectFrom('reservations').selectAll().where('reservation_id', '=', reservationId).forUpdate().executeTakeFirst();
@@ -184,6 +194,16 @@ export function createPostgresLedger(opts: PostgresLedgerOptions): PostgresLedge
         .executeTakeFirstOrThrow();
       grants.push({ id, fleet, reservationId: head.reservation_id, workflowId: head.workflow_id!, host });
     }
+  };
+
+  /** Releases a VM's reservations in these states, and admits the queue's head if that made room. */
+  const releaseVmRows = async (tx: LedgerTx, fleet: string, mode: LockMode, vmId: string, statuses: readonly ReservationRowStatus[], only?: string) => {
+    let query = tx.selectFrom('reservations').selectAll().where('vm_id', '=', vmId).where('fleet', '=', fleet).where('status', 'in', [...statuses]);
+    if (only !== undefined) query = query.where('reservation_id', '=', only);
+    const rows = await query.forUpdate().execute();
+    for (const row of rows) await releaseRow(tx, row);
+    const grants = rows.length > 0 ? await admitQueued(tx, fleet, mode) : [];
+    return { released: rows.map((r) => r.reservation_id).sort(), grants };
   };
 
   /** Records a request's refusal as the reservation's row, so a retry gets the same answer. */
@@ -343,10 +363,8 @@ export function createPostgresLedger(opts: PostgresLedgerOptions): PostgresLedge
     releaseVm: async (fleet, raw) => {
       const input = checked(validateReleaseVm, raw);
       return onFleet<ReleaseVmResult>(fleet, async (tx, mode) => {
-        const rows = await tx.selectFrom('reservations').selectAll().where('vm_id', '=', input.vmId).where('fleet', '=', fleet).where('status', 'in', [...LIVE]).forUpdate().execute();
-        for (const row of rows) await releaseRow(tx, row);
-        const grants = rows.length > 0 ? await admitQueued(tx, fleet, mode) : [];
-        return { result: { status: 'released', reservations: rows.map((r) => r.reservation_id).sort() }, grants };
+        const { released, grants } = await releaseVmRows(tx, fleet, mode, input.vmId, LIVE);
+        return { result: { status: 'released', reservations: released }, grants };
       });
     },
 
@@ -370,10 +388,8 @@ export function createPostgresLedger(opts: PostgresLedgerOptions): PostgresLedge
     clearLeaked: async (fleet, raw) => {
       const input = checked(validateClearLeaked, raw);
       return onFleet<ClearLeakedResult>(fleet, async (tx, mode) => {
-        const rows = await tx.selectFrom('reservations').selectAll().where('vm_id', '=', input.vmId).where('fleet', '=', fleet).where('status', '=', 'leaked').forUpdate().execute();
-        for (const row of rows) await releaseRow(tx, row);
-        const grants = rows.length > 0 ? await admitQueued(tx, fleet, mode) : [];
-        return { result: { status: 'cleared', reservations: rows.map((r) => r.reservation_id).sort() }, grants };
+        const { released, grants } = await releaseVmRows(tx, fleet, mode, input.vmId, ['leaked'], input.reservationId);
+        return { result: { status: 'cleared', reservations: released }, grants };
       });
     },
 
@@ -426,7 +442,7 @@ export function createPostgresLedger(opts: PostgresLedgerOptions): PostgresLedge
         )
         .returning(['id', 'fleet', 'reservation_id', 'workflow_id', 'host'])
         .execute();
-      await deliver(pending.map((p) => ({ id: p.id, fleet: p.fleet, reservationId: p.reservation_id, workflowId: p.workflow_id, host: p.host })));
+      await deliverNow(pending.map((p) => ({ id: p.id, fleet: p.fleet, reservationId: p.reservation_id, workflowId: p.workflow_id, host: p.host })));
       return pending.length;
     },
   };

@@ -8,7 +8,7 @@ import { isDeepStrictEqual } from 'node:util';
 import { WorkflowExecutionAlreadyStartedError, WorkflowFailedError, WorkflowNotFoundError, type Client, type WorkflowHandle } from '@temporalio/client';
 import { ApplicationFailure, TimeoutFailure } from '@temporalio/common';
 import type { SpecIssue } from '../activities/images';
-import { Failure, formatPath, type VmSpec } from '../domain';
+import { Failure, formatPath, vmWorkflowMetadata, type VmSpec } from '../domain';
 import { connectionSettingsSchema, historyUrl, withClient } from '../worker/temporal-connection';
 import type { checkVm } from '../workflows/check-vm';
 import type { decommissionVm } from '../workflows/decommission-vm';
@@ -52,13 +52,15 @@ const WORKER_CHECK_TIMEOUT = '2 minutes';
 
 async function checkWithWorker(inputs: ProviderInputs, spec: VmSpec): Promise<CheckFailure[]> {
   const { connection } = inputs;
+  const vmId = workflowIdOf(inputs);
   try {
     await withClient(connection, (client) =>
       client.workflow.execute<typeof checkVm>('checkVm', {
         taskQueue: connection.taskQueue,
-        workflowId: `check/${workflowIdOf(inputs)}/${randomUUID()}`,
+        workflowId: `check/${vmId}/${randomUUID()}`,
         args: [{ spec }],
         workflowExecutionTimeout: WORKER_CHECK_TIMEOUT,
+        ...vmWorkflowMetadata('check', vmId, spec),
       }),
     );
     return [];
@@ -152,6 +154,8 @@ export async function remove(id: string, props: State): Promise<void> {
       args: [{ vmId: id, provisionWorkflowId: id, fleet: props.fleet }],
       workflowIdConflictPolicy: 'USE_EXISTING',
       workflowIdReusePolicy: 'ALLOW_DUPLICATE',
+      // The state holds the spec as check parsed it: described as is, never re-parsed (a destroy must not fail on it).
+      ...vmWorkflowMetadata('decommission', id, props),
     }),
   );
 }
@@ -162,7 +166,7 @@ async function startOrAttach(
   client: Client,
   taskQueue: string,
   workflowId: string,
-  args: Parameters<typeof provisionVm>[0],
+  args: { vmId: string; spec: VmSpec },
 ): Promise<WorkflowHandle<typeof provisionVm>> {
   const start = (reuse: 'ALLOW_DUPLICATE' | 'ALLOW_DUPLICATE_FAILED_ONLY') =>
     client.workflow.start<typeof provisionVm>('provisionVm', {
@@ -171,6 +175,7 @@ async function startOrAttach(
       args: [args],
       workflowIdConflictPolicy: 'USE_EXISTING',
       workflowIdReusePolicy: reuse,
+      ...vmWorkflowMetadata('provision', args.vmId, args.spec),
     });
   try {
     return await start('ALLOW_DUPLICATE_FAILED_ONLY');

@@ -27,6 +27,7 @@ export interface VirtualMachineArgs {
    * the gateway, the worker asks the QEMU guest agent until cloud-init reports done (cloud images only).
    */
   bootSignal?: pulumi.Input<NonNullable<VmSpecInput['bootSignal']>>;
+  /** Default: stack config `bootshift:fleet`, else `BOOTSHIFT_FLEET`, else "default". */
   fleet?: pulumi.Input<string>;
   antiAffinityGroup?: pulumi.Input<string>;
   /** The VM's name in bootshift and libvirt; defaults to the resource name. */
@@ -50,6 +51,7 @@ export class VirtualMachine extends pulumi.dynamic.Resource {
       name,
       {
         ...spec,
+        ...(spec.fleet === undefined && defaultFleet() !== undefined && { fleet: defaultFleet() }),
         name: vmName ?? name,
         project: pulumi.getProject(),
         stack: pulumi.getStack(),
@@ -61,4 +63,9 @@ export class VirtualMachine extends pulumi.dynamic.Resource {
       'VirtualMachine',
     );
   }
+}
+
+/** The fleet a VirtualMachine that names none goes to: the stack's, or the environment's (`bootshift dev env` sets it). */
+function defaultFleet(): string | undefined {
+  return new pulumi.Config('bootshift').get('fleet') ?? process.env.BOOTSHIFT_FLEET;
 }

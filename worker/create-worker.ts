@@ -40,6 +40,7 @@ export async function createBootshiftWorker(opts: BootshiftWorkerOptions): Promi
   const workflows = createWorkflowPort(opts.client);
   const ledger = createPostgresLedger({
     db: opts.ledgerDb,
+    grantsInBackground: true,
     loadInventory: (fleet) => opts.inventory.load(fleet),
     grants: {
       deliver: (workflowId, grant) => {

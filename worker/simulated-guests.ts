@@ -1,5 +1,6 @@
 // Simulated hypervisor mode (benchmarks, fault tests, `--simulated`): simulated guests have no network, so when one
-// finishes booting this sends the boot-complete signal on its behalf, marked as simulated in the history. With a
+// finishes booting this sends the boot-complete report on its behalf (again, as a real guest would, while the
+// workflow refuses it for being early), marked as simulated in the history. With a
 // state file the simulated fleet outlives the worker process, so a killed and restarted worker finds its VMs again,
 // as it would on real hosts.
 import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
@@ -9,12 +10,20 @@ import {
   type SimulatedHypervisorOptions,
   type SimulatedSnapshot,
 } from '../activities/simulated-hypervisor';
+import { setTimeout as delay } from 'node:timers/promises';
+import type { BootReportOutcome } from '../activities/ports';
 import type { BootCompleteEvent } from '../workflows/types';
 
-type ReportBoot = (workflowId: string, event: BootCompleteEvent) => Promise<unknown>;
+type ReportBoot = (workflowId: string, event: BootCompleteEvent) => Promise<BootReportOutcome | void>;
+
+/** As the lab guest and cloud-init do: a refused report (it came before the workflow saw its domain defined) is sent again. */
+const GUEST_TRIES = 30;
+const GUEST_RETRY_MS = 1000;
 
 export interface SimulatedFleetOptions extends Omit<SimulatedHypervisorOptions, 'onBooted'> {
   stateFile?: string;
+  /** Pause before a refused report is sent again (default 1 s, as the lab guest). */
+  guestRetryMs?: number;
 }
 
 export function createSimulatedFleet(
@@ -22,14 +31,20 @@ export function createSimulatedFleet(
   reportBoot: ReportBoot,
   onError: (err: unknown) => void = () => undefined,
 ): SimulatedHypervisor {
-  const { stateFile, ...simulation } = options;
+  const { stateFile, guestRetryMs = GUEST_RETRY_MS, ...simulation } = options;
+  const phoneHome = async (workflowId: string, event: BootCompleteEvent): Promise<void> => {
+    for (let attempt = 1; attempt <= GUEST_TRIES; attempt += 1) {
+      if ((await reportBoot(workflowId, event)) !== 'refused') return;
+      await delay(guestRetryMs);
+    }
+  };
   const workflowOf = new Map<string, string>();
   const hypervisor = createSimulatedHypervisor({
     ...simulation,
     onBooted: (domainName, host) => {
       const workflowId = workflowOf.get(domainName);
       // A trusted sender inside the worker: no token, as for the guest-agent watcher.
-      if (workflowId) reportBoot(workflowId, { source: 'guest', detail: { via: 'simulated-guest', host: host.name } }).catch(onError);
+      if (workflowId) phoneHome(workflowId, { source: 'guest', detail: { via: 'simulated-guest', host: host.name } }).catch(onError);
     },
   });
   const remember = (snapshot: SimulatedSnapshot) => {

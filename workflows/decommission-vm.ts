@@ -36,7 +36,7 @@ export async function decommissionVm(input: DecommissionVmInput): Promise<Decomm
         Failure.HostUnreachable,
       );
     }
-    await sleep(UNREACHABLE_PATIENCE.interval);
+    await sleep(UNREACHABLE_PATIENCE.interval, { summary: `wait before asking unreachable hosts again: ${unreachable.join(', ')}` });
   }
   const { reservations } = await ledger.releaseVmSlots({ fleet, vmId });
   upsertSearchAttributes([{ key: vmHostKey, value: null }]);

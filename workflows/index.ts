@@ -2,3 +2,4 @@
 export { provisionVm } from './provision-vm';
 export { decommissionVm } from './decommission-vm';
 export { checkVm } from './check-vm';
+export { reclaimLeaked } from './reclaim-leaked';

@@ -25,6 +25,7 @@ import {
   migrationProgressSignal,
   waitForPhaseUpdate,
 } from './messages';
+import { recordBoot, recordQueueWait } from './metrics';
 import { moveToSettleHost } from './settle';
 import type { ProvisionVmInput, ProvisionVmResult } from './types';
 import { VmTracker } from './vm-tracker';
@@ -66,6 +67,7 @@ async function provision(vm: VmTracker, saga: Compensations, input: ValidInput):
   saga.add('release boot slot', () => teardown.release(fleet, bootReservationId));
   const bootHost = await reserveBootHost(vm, input, bootReservationId);
   const queuedMs = Date.now() - vm.status.timings.requestedAt;
+  recordQueueWait(fleet, queuedMs);
 
   vm.booting(bootHost);
   saga.add(`destroy on ${bootHost}`, () => teardown.destroyOrFail({ fleet, vmId, domainName, host: bootHost, reservationId: bootReservationId }));
@@ -82,6 +84,7 @@ async function provision(vm: VmTracker, saga: Compensations, input: ValidInput):
     );
   }
   const bootMs = vm.status.timings.bootedAt! - vm.status.timings.bootStartedAt!;
+  recordBoot(fleet, bootMs);
   // The seed holds the boot token and the user's secrets, and is of no use after boot: it must not travel.
   if (spec.image.kind === 'cloud') await vms.detachSeed({ fleet, host: bootHost, domainName });
 
@@ -116,7 +119,8 @@ async function bootCompleted(
   spec: VmSpec,
   where: { fleet: string; host: string; domainName: string; workflowId: string },
 ): Promise<boolean> {
-  const booted = () => condition(() => vm.booted !== undefined, spec.bootTimeoutSeconds * 1000);
+  const summary = `boot timeout: ${spec.name} must report boot complete within ${spec.bootTimeoutSeconds} s`;
+  const booted = () => condition(() => vm.booted !== undefined, spec.bootTimeoutSeconds * 1000, { summary });
   if (spec.bootSignal !== 'guest-agent') return booted();
   const watching = new CancellationScope();
   const watcher = watching.run(() => watchers.awaitGuestAgent(where)).catch((err: unknown) => {
@@ -147,7 +151,8 @@ async function reserveBootHost(vm: VmTracker, input: ValidInput, reservationId: 
   if (reply.status === 'reserved') return reply.host;
   vm.queued(reply.position);
   const timeoutSeconds = input.queueTimeoutSeconds ?? 3600;
-  if (!(await condition(() => vm.grant?.reservationId === reservationId, timeoutSeconds * 1000))) {
+  const summary = `boot queue timeout: a boot slot in fleet ${spec.fleet} must be granted within ${timeoutSeconds} s`;
+  if (!(await condition(() => vm.grant?.reservationId === reservationId, timeoutSeconds * 1000, { summary }))) {
     throw ApplicationFailure.nonRetryable(
       `VM ${spec.name} waited ${timeoutSeconds}s in the boot queue without an undersubscribed host freeing up`,
       Failure.NoBootCapacity,

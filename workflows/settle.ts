@@ -90,7 +90,7 @@ async function whereIsIt(req: SettlePlan, target: string, error: string): Promis
     if (on(req.bootHost)) return { ok: false, error };
     if (on(target)) return { ok: true, durationMs: 0, diskMiB: null };
     if (unreachable.length === 0) break;
-    await sleep(UNREACHABLE_PATIENCE.interval);
+    await sleep(UNREACHABLE_PATIENCE.interval, { summary: `wait before asking unreachable hosts again: ${unreachable.join(', ')}` });
   }
   throw ApplicationFailure.nonRetryable(
     `VM ${req.vmId} is running neither on ${req.bootHost} nor on ${target} after a failed migration (${error})`,

@@ -1,17 +1,15 @@
 // Undoing a VM's placement on a host: destroy its domain there, then release the reservation. If the domain cannot be
 // destroyed it may still be running, and counting its room as free would let the next VM overcommit the host. So
-// the reservation is kept and marked leaked in the ledger instead (shown by `bootshift hosts`), until a decommission
-// finds the domain gone or an operator clears it, and the release is skipped.
-import { isCancellation } from '@temporalio/workflow';
+// the reservation is kept and marked leaked in the ledger instead (shown by `bootshift hosts`), the release is
+// skipped, and reclaimLeaked is started to try again on its own (the host may only have been unreachable for a
+// while); a decommission or an operator can free it too.
+import { isCancellation, ParentClosePolicy, startChild } from '@temporalio/workflow';
+import { vmNameOf } from '../domain';
 import { ledger, vms } from './activity-stubs';
+import { reclaimLeaked } from './reclaim-leaked';
+import type { ReclaimLeakedInput } from './types';
 
-export interface Placement {
-  fleet: string;
-  vmId: string;
-  domainName: string;
-  host: string;
-  reservationId: string;
-}
+export type Placement = ReclaimLeakedInput;
 
 export class Teardown {
   private readonly leaked = new Set<string>();
@@ -31,6 +29,14 @@ export class Teardown {
         reason: `domain ${p.domainName} on ${p.host} could not be destroyed: ${cause}`.slice(0, 2000),
       });
       this.leaked.add(p.reservationId);
+      // Left running when this VM's workflow ends: reclaiming may take as long as the host takes to come back.
+      await startChild(reclaimLeaked, {
+        workflowId: `${p.reservationId}/reclaim`,
+        args: [p],
+        parentClosePolicy: ParentClosePolicy.ABANDON,
+        staticSummary: `reclaim ${vmNameOf(p.vmId)}'s leaked capacity on ${p.host}`,
+        staticDetails: `${p.domainName} on ${p.host} could not be destroyed; destroying it again until the host answers, then freeing reservation \`${p.reservationId}\``,
+      });
       return false;
     }
   }

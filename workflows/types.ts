@@ -66,6 +66,9 @@ export interface MigrationProgressEvent {
   /** The disk copy, between hosts that share no storage (only the VM's own layer moves). */
   diskProcessedMiB?: number;
   diskTotalMiB?: number;
+  /** Everything the job moved so far (memory, and disk when copied), and since when: the rate the UI shows. */
+  dataProcessedMiB?: number;
+  elapsedMs?: number;
 }
 
 export interface VmStatus {
@@ -109,3 +112,18 @@ export interface DecommissionVmResult {
   releasedReservations: string[];
 }
 
+
+/** A placement whose domain could not be destroyed, held as leaked until reclaimLeaked (or an operator) frees it. */
+export interface ReclaimLeakedInput {
+  fleet: string;
+  vmId: string;
+  domainName: string;
+  host: string;
+  reservationId: string;
+}
+
+export interface ReclaimLeakedResult {
+  attempts: number;
+  /** The leaked reservations freed (none if a decommission had freed them first). */
+  freed: string[];
+}

@@ -1,11 +1,13 @@
 // What a provisionVm workflow knows about its VM, and the one place that changes it: the workflow's steps and its
 // message handlers (registered in provision-vm.ts) call the methods below; nothing else writes the status. Every phase
 // change also upserts the search attributes, so the Temporal UI can list VMs by phase and host (e.g.
-// `VmPhase = "migrating"`).
-import { ApplicationFailure, condition, log, upsertSearchAttributes } from '@temporalio/workflow';
-import { Failure } from '../domain';
+// `VmPhase = "migrating"`), and every change of what the VM is doing (phase, queue position, boot-complete, migration
+// progress) rewrites the workflow's current details, the line the UI shows on the workflow's page. Both come from the
+// workflow's own state only, so they replay the same.
+import { ApplicationFailure, condition, log, setCurrentDetails, upsertSearchAttributes } from '@temporalio/workflow';
+import { Failure, type VmSpec } from '../domain';
 import { bootHostKey, settleHostKey, vmHostKey, vmNameKey, vmPhaseKey } from './messages';
-import type { BootCompleteEvent, MigrationProgressEvent, ProvisionVmInput, VmPhase, VmStatus, WaitablePhase } from './types';
+import type { BootCompleteEvent, MigrationProgressEvent, VmPhase, VmStatus, WaitablePhase } from './types';
 
 const WAITABLE: readonly string[] = ['booting', 'booted', 'migrating', 'settled'];
 const RANK: Record<VmPhase, number> = { placing: 0, booting: 1, migrating: 3, settled: 4, unsettled: 4, failed: -1, decommissioned: -1 };
@@ -17,8 +19,10 @@ export class VmTracker {
   /** Set once the domain is defined: before that, no boot-complete can be genuine. */
   private bootNonce: string | undefined;
   private done = false;
+  private readonly spec: VmSpec;
 
-  constructor(input: ProvisionVmInput, domainName: string) {
+  constructor(input: { vmId: string; spec: VmSpec }, domainName: string) {
+    this.spec = input.spec;
     this.current = {
       vmId: input.vmId,
       name: input.spec.name,
@@ -56,6 +60,7 @@ export class VmTracker {
 
   queued(position: number): void {
     this.current.queuePosition = position;
+    this.explain();
   }
 
   booting(host: string): void {
@@ -76,6 +81,7 @@ export class VmTracker {
     this.current.migrationAttempts.push({ host: target, error });
     this.current.settleHost = null;
     this.current.migration = null;
+    this.explain();
   }
 
   settled(host: string): void {
@@ -97,6 +103,7 @@ export class VmTracker {
   /** Clean-up steps that failed after a failure: what may have been left behind. */
   leftBehind(steps: string[]): void {
     this.current.leftovers = steps;
+    this.explain();
   }
 
   finish(): void {
@@ -111,6 +118,11 @@ export class VmTracker {
       { key: bootHostKey, value: this.current.bootHost },
       { key: settleHostKey, value: this.current.settleHost },
     ]);
+    this.explain();
+  }
+
+  private explain(): void {
+    setCurrentDetails(currentDetails(this.current, this.spec));
   }
 
   private reached(phase: WaitablePhase): boolean {
@@ -148,6 +160,7 @@ export class VmTracker {
     this.bootEvent = kept;
     this.current.bootSource = event.source;
     this.current.timings.bootedAt = Date.now();
+    this.explain();
     log.info('boot complete', { source: event.source });
     return { bootedAt: this.current.timings.bootedAt };
   }
@@ -157,6 +170,8 @@ export class VmTracker {
     if (migration && migration.attempt === event.attempt && migration.target === event.target) {
       migration.percent = Math.max(migration.percent, Math.min(100, event.percent));
       if (event.diskTotalMiB !== undefined) Object.assign(migration, { diskProcessedMiB: event.diskProcessedMiB, diskTotalMiB: event.diskTotalMiB });
+      if (event.dataProcessedMiB !== undefined) Object.assign(migration, { dataProcessedMiB: event.dataProcessedMiB, elapsedMs: event.elapsedMs });
+      this.explain();
     }
   }
 
@@ -172,5 +187,56 @@ export class VmTracker {
 
   static checkWaitable({ phase }: { phase: string }): void {
     if (!WAITABLE.includes(phase)) throw new Error(`phase: must be one of ${WAITABLE.join(', ')}`);
+  }
+}
+
+const seconds = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
+const oneLine = (text: string) => text.replace(/\s*\n\s*/g, ' ');
+const BOOT_SOURCES: Record<BootCompleteEvent['source'], string> = {
+  guest: "the guest's phone-home",
+  'guest-agent': 'the guest agent',
+  manual: 'an operator',
+};
+
+/** The UI's line for what the VM is doing now (markdown). Exported for its unit test. */
+export function currentDetails(s: Readonly<VmStatus>, spec: VmSpec): string {
+  const { timings: t, migration } = s;
+  const tried = s.migrationAttempts.map((a) => a.host);
+  switch (s.phase) {
+    case 'placing':
+      return s.queuePosition !== null
+        ? `queued: position ${s.queuePosition} in fleet ${spec.fleet}'s boot queue (no undersubscribed host has room)`
+        : `placing: looking for an undersubscribed boot host in fleet ${spec.fleet}`;
+    case 'booting': {
+      if (t.bootedAt === undefined) {
+        const awaiting = spec.bootSignal === 'guest-agent' ? 'the guest agent to report cloud-init done' : "the guest's phone-home";
+        return `booting on ${s.bootHost} (waiting for ${awaiting}, up to ${spec.bootTimeoutSeconds} s)`;
+      }
+      const from = BOOT_SOURCES[s.bootSource!];
+      return `booted on ${s.bootHost} in ${seconds(t.bootedAt - t.bootStartedAt!)} (boot-complete from ${from}); looking for a settle host`;
+    }
+    case 'migrating': {
+      if (!migration) {
+        const last = s.migrationAttempts[s.migrationAttempts.length - 1];
+        return `running on ${s.bootHost}: migration to ${last?.host} failed (${oneLine(last?.error ?? '')}); looking for another settle host`;
+      }
+      const { dataProcessedMiB: moved, elapsedMs, diskProcessedMiB, diskTotalMiB } = migration;
+      const rate = moved !== undefined && elapsedMs ? moved / (elapsedMs / 1000) : undefined;
+      return [
+        `migrating ${s.bootHost} → ${migration.target}, ${Math.floor(migration.percent)}%`,
+        ...(rate !== undefined ? [`${rate >= 10 ? Math.round(rate) : rate.toFixed(1)} MiB/s`] : []),
+        ...(diskTotalMiB !== undefined ? [`disk ${Math.round(diskProcessedMiB ?? 0)} / ${Math.round(diskTotalMiB)} MiB`] : []),
+      ].join(', ') + (tried.length > 0 ? ` (failed before on ${tried.join(', ')})` : '');
+    }
+    case 'settled': {
+      const [boot, move] = [t.bootedAt! - t.bootStartedAt!, t.settledAt! - t.migrateStartedAt!];
+      return `settled on ${s.settleHost} after ${seconds(boot)} boot, ${seconds(move)} migration`;
+    }
+    case 'unsettled':
+      return `unsettled: kept running on boot host ${s.bootHost}: ${oneLine(s.error ?? '')}`;
+    case 'failed':
+      return `failed: ${oneLine(s.error ?? '')}` + (s.leftovers.length > 0 ? `; left behind: ${s.leftovers.join('; ')}` : '');
+    case 'decommissioned':
+      return 'decommissioned';
   }
 }

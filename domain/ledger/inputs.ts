@@ -5,7 +5,7 @@ import { ValidationError, parseOrThrow, rule } from '../validation';
 import { idSchema, nameSchema } from '../names';
 import { memoryMiBSchema, vcpusSchema } from '../vm-spec';
 import { parseInventory, type Inventory } from '../inventory';
-import type { CommitMoveResult, MarkLeakedResult, ReleaseResult, ReleaseVmResult, ReserveBootResult, ReserveSettleResult } from './results';
+import type { ClearLeakedResult, CommitMoveResult, MarkLeakedResult, ReleaseResult, ReleaseVmResult, ReserveBootResult, ReserveSettleResult } from './results';
 
 const request = <T extends z.core.$ZodLooseShape>(shape: T) =>
   z.strictObject(shape, { error: rule('must be an object') });
@@ -43,7 +43,8 @@ export const markLeakedInputSchema = request({
   host: nameSchema.optional(),
   reason: z.string({ error: rule('must be a string') }).min(1, { error: 'must not be empty' }).max(2000, { error: 'must be at most 2000 characters' }),
 });
-export const clearLeakedInputSchema = request({ vmId: idSchema });
+/** Frees a VM's leaked capacity (all of it, or one reservation's) once its domain is known to be gone. */
+export const clearLeakedInputSchema = request({ vmId: idSchema, reservationId: idSchema.optional() });
 
 export type ReserveBootInput = z.output<typeof reserveBootInputSchema>;
 export type ReserveSettleInput = z.output<typeof reserveSettleInputSchema>;
@@ -65,6 +66,7 @@ export interface VmLedgerRequests {
   release: [ReleaseInput, ReleaseResult];
   releaseVm: [ReleaseVmInput, ReleaseVmResult];
   markLeaked: [MarkLeakedInput, MarkLeakedResult];
+  clearLeaked: [ClearLeakedInput, ClearLeakedResult];
 }
 
 export class LedgerInputError extends ValidationError {}

@@ -16,7 +16,7 @@ import { provisionVm } from '../../workflows/provision-vm';
 import type { ProvisionVmInput } from '../../workflows/types';
 import { bootReports, eventTypeNames } from '../helpers/history';
 import { historiesCodecKeyFile, recordHistory } from '../helpers/record-history';
-import { vmInput } from '../helpers/vm-input';
+import { vmInput, vmMetadata } from '../helpers/vm-input';
 import { ledgerSnapshot } from '../helpers/ledger';
 
 jest.setTimeout(900_000);
@@ -42,7 +42,7 @@ function labVm(name: string): ProvisionVmInput {
 test('three guests boot on the boot hosts, phone home through the gateway and settle on the settle host', async () => {
   const inputs = ['alpha', 'beta', 'gamma'].map(labVm);
   const handles = await Promise.all(
-    inputs.map((input) => client.workflow.start(provisionVm, { taskQueue: env.taskQueue, workflowId: input.vmId, args: [input] })),
+    inputs.map((input) => client.workflow.start(provisionVm, { taskQueue: env.taskQueue, workflowId: input.vmId, args: [input], ...vmMetadata('provision', input) })),
   );
   const results = await Promise.all(handles.map((h) => h.result()));
   const hosts = readInventory(env.inventoryFile);
@@ -79,6 +79,7 @@ test('three guests boot on the boot hosts, phone home through the gateway and se
       taskQueue: env.taskQueue,
       workflowId: `${input.vmId}/decommission`,
       args: [{ vmId: input.vmId, provisionWorkflowId: input.vmId, fleet: env.fleet }],
+      ...vmMetadata('decommission', input),
     });
     expect((await handle.result()).destroyedOn).toEqual(['settle-1']);
     await recordHistory('lab-decommission', handle);

@@ -1,7 +1,8 @@
 // The Temporal Web UI of the embedded environment, in headless Chromium (Debian's, driven by playwright-core): the
 // list of bootshift workflows filtered by the VmPhase search attribute shows a VM that is migrating right now and not
-// one that has settled (without bootshift's search attributes the filter cannot work); and payloads, sealed for
-// everyone else, are shown decoded through the worker's codec endpoint.
+// one that has settled (without bootshift's search attributes the filter cannot work); payloads, sealed for
+// everyone else, are shown decoded through the worker's codec endpoint; and so is the VM's user metadata: the summary
+// and details it was started with, what it is doing now (current details) and what each step does.
 import { execFile } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { mkdirSync, mkdtempSync } from 'node:fs';
@@ -12,9 +13,10 @@ import type { Client, Connection } from '@temporalio/client';
 import { chromium, type Browser } from 'playwright-core';
 import { connectDevEnv, startDevEnv, stopDevEnv, type DevEnvRecord } from '../../devenv/dev-env';
 import { CLOUD_IMAGE, repoRoot, toolPath } from '../../devenv/tools';
-import { waitForPhaseUpdate } from '../../workflows/messages';
+import { waitFor } from '../../devenv/wait';
+import { getStatusQuery, waitForPhaseUpdate } from '../../workflows/messages';
 import { provisionVm } from '../../workflows/provision-vm';
-import { vmInput } from '../helpers/vm-input';
+import { SIMULATED_IMAGE, vmInput, vmMetadata } from '../helpers/vm-input';
 
 const run = promisify(execFile);
 
@@ -93,6 +95,38 @@ test("user-data never lies in clear in Temporal: the plain temporal CLI sees sea
   await page.goto(`${env.temporal.uiUrl}/namespaces/default/workflows/${encodeURIComponent(vmId)}/${handle.firstExecutionRunId}/history`);
   await page.getByText(marker, { exact: false }).first().waitFor({ timeout: 120_000 });
   await page.screenshot({ path: path.join(shots, 'decoded-input.png'), fullPage: true });
+  await page.close();
+  await handle.cancel();
+});
+
+test("the workflow's page explains the VM: its summary and details, what it is doing now and what each step does, decoded through the codec endpoint", async () => {
+  const input = vmInput('vm/ui/test/explained', env.fleet);
+  const { staticSummary } = vmMetadata('provision', input);
+  const handle = await client.workflow.start(provisionVm, { taskQueue: env.taskQueue, workflowId: input.vmId, args: [input], ...vmMetadata('provision', input) });
+  await handle.executeUpdate(waitForPhaseUpdate, { args: [{ phase: 'migrating' }] });
+  const { bootHost, settleHost } = await handle.query(getStatusQuery);
+  // The UI reads current details once per page load: load it once the first progress report has arrived.
+  const progress = new RegExp(`^migrating ${bootHost} → ${settleHost}, \\d+%, [\\d.]+ MiB/s$`);
+  const currentDetails = async () => (await handle.query<{ currentDetails: string }>('__temporal_workflow_metadata')).currentDetails;
+  await waitFor(async () => progress.test(await currentDetails()), { timeoutMs: 120_000, what: 'the first migration progress report' });
+
+  // User metadata is a payload like any other: sealed for anyone without the key.
+  const described = await run(toolPath('temporal'), ['workflow', 'describe', '--workflow-id', input.vmId, '--address', env.temporal.address, '--output', 'json']);
+  expect(described.stdout).toContain('userMetadata');
+  expect(described.stdout).not.toContain(staticSummary!);
+
+  const page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
+  await page.goto(`${env.temporal.uiUrl}/namespaces/default/workflows/${encodeURIComponent(input.vmId)}/${handle.firstExecutionRunId}/user-metadata`);
+  // UI 2.42 renders each markdown text (summary, details, current details, in that order) in a frame of its own.
+  const rendered = page.frameLocator('iframe[title="output"]');
+  await rendered.first().getByText(staticSummary!, { exact: true }).waitFor({ timeout: 120_000 });
+  await rendered.nth(1).getByText(`image: kernel ${SIMULATED_IMAGE.kernel}, initrd ${SIMULATED_IMAGE.initrd}`).waitFor({ timeout: 120_000 });
+  await rendered.last().getByText(progress).waitFor({ timeout: 120_000 });
+  await page.getByText(`live-migrate explained ${bootHost} → ${settleHost}`, { exact: true }).waitFor({ timeout: 120_000 });
+  await page.getByText(`define and start explained on ${bootHost}`, { exact: true }).waitFor({ timeout: 120_000 });
+  const shot = path.join(shots, 'workflow-user-metadata.png');
+  await page.screenshot({ path: shot, fullPage: true });
+  console.log(`the workflow's page with its summary and current details: ${shot}`);
   await page.close();
   await handle.cancel();
 });

@@ -9,6 +9,7 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import type { Client } from '@temporalio/client';
 import { checkInvariants, observeSimulatedFleet } from '../../cli/check';
 import { restartPostgres, restartWorker, type DevEnvRecord } from '../../devenv/dev-env';
 import { isRunning, signalProcesses } from '../../devenv/processes';
@@ -34,6 +35,29 @@ async function ledgerViolations(env: DevEnvRecord): Promise<string[]> {
   } finally {
     await close();
   }
+}
+
+/**
+ * The invariant checker (ledger, hypervisor, workflows) and the ledger's own consistency on a quiet fleet, recorded as
+ * the fault's row for RESULTS.md, then asserted.
+ */
+async function checkAndRecord(name: string, fault: string, run: { env: DevEnvRecord; client: Client; injections: number; vms: number }): Promise<void> {
+  const domains = observeSimulatedFleet(path.join(run.env.stateDir, 'simulated-fleet.json'));
+  expect(domains).toHaveLength(run.vms);
+  const report = await checkInvariants({ client: run.client, ledger: await ledgerSnapshot(run.env), inventory: await readInventoryFile(run.env.inventoryFile), domains });
+  const inconsistent = await ledgerViolations(run.env);
+  recordFaultResult(name, {
+    fault,
+    runs: 1,
+    injections: run.injections,
+    vms: run.vms,
+    lost: report.lost.length,
+    duplicated: report.duplicated.length,
+    leakedReservations: report.leakedReservations.length + report.heldAsLeaked.length,
+    notes: report.ok && inconsistent.length === 0 ? undefined : JSON.stringify({ report, inconsistent }),
+  });
+  expect(report).toMatchObject({ ok: true, vms: run.vms });
+  expect(inconsistent).toEqual([]);
 }
 
 test('a boot storm completes exactly once although PostgreSQL is killed again and again', async () => {
@@ -66,22 +90,12 @@ test('a boot storm completes exactly once although PostgreSQL is killed again an
   const settled = await results;
 
   expect(settled.filter((r) => !r.settled).map((r) => `${r.vmId}: ${r.note}`)).toEqual([]);
-  const domains = observeSimulatedFleet(path.join(env.stateDir, 'simulated-fleet.json'));
-  expect(domains).toHaveLength(vmCount);
-  const report = await checkInvariants({ client, ledger: await ledgerSnapshot(env), inventory: await readInventoryFile(env.inventoryFile), domains });
-  const inconsistent = await ledgerViolations(env);
-  recordFaultResult('postgres-kills', {
-    fault: 'PostgreSQL (the ledger) SIGKILLed at random points of a boot storm and restarted (simulated hypervisor)',
-    runs: 1,
+  await checkAndRecord('postgres-kills', 'PostgreSQL (the ledger) SIGKILLed at random points of a boot storm and restarted (simulated hypervisor)', {
+    env,
+    client,
     injections: kills,
     vms: vmCount,
-    lost: report.lost.length,
-    duplicated: report.duplicated.length,
-    leakedReservations: report.leakedReservations.length + report.heldAsLeaked.length,
-    notes: report.ok && inconsistent.length === 0 ? undefined : JSON.stringify({ report, inconsistent }),
   });
-  expect(report).toMatchObject({ ok: true, vms: vmCount });
-  expect(inconsistent).toEqual([]);
   expect(kills).toBeGreaterThanOrEqual(FULL ? killTarget : 1);
 });
 
@@ -120,19 +134,10 @@ test("a grant whose signal was lost with the worker (killed between the release'
   } finally {
     await close();
   }
-  const domains = observeSimulatedFleet(path.join(env.stateDir, 'simulated-fleet.json'));
-  const report = await checkInvariants({ client, ledger: await ledgerSnapshot(env), inventory: await readInventoryFile(env.inventoryFile), domains });
-  const inconsistent = await ledgerViolations(env);
-  recordFaultResult('grant-signal-lost', {
-    fault: "worker SIGKILLed between a release's commit and its grant signal (failpoint), restarted; the outbox sweep delivers",
-    runs: 1,
+  await checkAndRecord('grant-signal-lost', "worker SIGKILLed between a release's commit and its grant signal (failpoint), restarted; the outbox sweep delivers", {
+    env,
+    client,
     injections: 1,
     vms: vmCount,
-    lost: report.lost.length,
-    duplicated: report.duplicated.length,
-    leakedReservations: report.leakedReservations.length + report.heldAsLeaked.length,
-    notes: report.ok && inconsistent.length === 0 ? undefined : JSON.stringify({ report, inconsistent }),
   });
-  expect(report).toMatchObject({ ok: true, vms: vmCount });
-  expect(inconsistent).toEqual([]);
 });

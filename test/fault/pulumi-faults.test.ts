@@ -2,7 +2,7 @@
 // fires, the domains are destroyed and undefined, the reservations released, and `pulumi up` fails saying so.
 // (2) `pulumi up` killed mid-create (CLI and plugins, as a crash would) and run again: it re-attaches to the same
 // workflows, and no second VM exists.
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
@@ -29,7 +29,10 @@ interface Stack {
 }
 
 const stacks: Stack[] = [];
+/** Files a test put where the fleet's images live, removed at the end. */
+const scratch: string[] = [];
 afterAll(async () => {
+  for (const file of scratch) rmSync(file, { force: true });
   for (const s of stacks) {
     await s.connection.close();
     await stopDevEnv(s.env.stateDir);
@@ -55,13 +58,16 @@ async function quickstart(hypervisor: 'libvirt' | 'simulated', config: Record<st
 }
 
 test('guests that never phone home: boot timeout, domains destroyed, slots released, pulumi up fails saying so', async () => {
-  const brokenInitrd = path.join(mkdtempSync(path.join(tmpdir(), 'bootshift-broken-')), 'empty-initrd.img');
+  // An empty initramfs beside the lab guest's (kernel images must come from the fleet's imageDirs): the kernel boots
+  // and panics, and nothing ever phones home.
+  const brokenInitrd = path.join(path.dirname(guestImage().initrd), `broken-${process.pid}-${Date.now()}.img`);
   writeFileSync(brokenInitrd, '');
+  scratch.push(brokenInitrd);
   const { env, client, pulumi } = await quickstart('libvirt', { kernel: guestImage().kernel, initrd: brokenInitrd, bootTimeoutSeconds: '10' });
   const up = await pulumi(['up', '--yes', '--skip-preview']);
   expect(up.code).not.toBe(0);
   expect(up.stdout + up.stderr).toMatch(/did not report boot complete within 10s/);
-  expect(up.stdout + up.stderr).toMatch(/destroyed and undefined and its boot slot released/);
+  expect(up.stdout + up.stderr).toMatch(/destroyed and undefined, its volumes deleted and its boot slot released/);
 
   const inventory = await readInventoryFile(env.inventoryFile);
   const domains = await observeHypervisor(createLibvirtHypervisor(), inventory);

@@ -3,6 +3,7 @@
 import type { WorkflowHandleWithFirstExecutionRunId } from '@temporalio/client';
 import type { Worker } from '@temporalio/worker';
 import { parseInventory, type Inventory, type VmSpecInput } from '../../domain';
+import type { Hypervisor } from '../../activities/hypervisor';
 import type { SimulatedHypervisor } from '../../activities/simulated-hypervisor';
 import type { InventoryPort } from '../../activities/ports';
 import { createBootshiftWorker } from '../../worker/create-worker';
@@ -11,6 +12,7 @@ import { createSimulatedFleet } from '../../worker/simulated-guests';
 import type { PostgresLedger } from '../../ledger/postgres-ledger';
 import { provisionVm } from '../../workflows/provision-vm';
 import type { ProvisionVmInput } from '../../workflows/types';
+import { vmMetadata } from './vm-input';
 import { uniqueId, workflowBundle, type BootshiftTestEnv } from './temporal-env';
 
 export interface SimHost {
@@ -42,30 +44,12 @@ export async function startSimulatedBootshift(
     imageDirs: ['/boot'],
     hosts: opts.hosts.map((h) => ({ ...h, uri: `test:///sim/${fleet}/${h.name}`, memoryMiB: 65536 })),
   });
-  const port: InventoryPort = {
-    load: async () => inventory,
-    host: async (_fleet, name) => {
-      const host = inventory.hosts.find((h) => h.name === name);
-      if (!host) throw new Error(`unknown host ${name}`);
-      return host;
-    },
-  };
   const signalBoot = createBootReporter(env.client);
   const hypervisor = createSimulatedFleet(
     { hosts: inventory.hosts, bootDurationMs: opts.bootMs ?? 200, migrationDurationMs: opts.migrateMs ?? 300, progressIntervalMs: 100 },
     opts.signalBoots === false ? async () => undefined : signalBoot,
   );
-  const { worker, ledger } = await createBootshiftWorker({
-    connection: env.nativeConnection,
-    client: env.client,
-    namespace: env.server.namespace,
-    taskQueue,
-    hypervisor,
-    inventory: port,
-    bootCallback: { token: () => 'simulated-token', url: () => 'http://10.0.2.2:9/v1/phone-home/simulated' },
-    workflowBundle: await workflowBundle(require.resolve('../../workflows')),
-    ledgerDb: env.ledger.db,
-  });
+  const { worker, ledger } = await createSimulatedWorker(env, { taskQueue, inventory, hypervisor });
   return {
     fleet,
     taskQueue,
@@ -85,7 +69,37 @@ export async function startSimulatedBootshift(
         ...spec,
       } as ProvisionVmInput['spec'],
     }),
-    start: (input) => env.client.workflow.start(provisionVm, { taskQueue, workflowId: input.vmId, args: [input] }),
+    start: (input) => env.client.workflow.start(provisionVm, { taskQueue, workflowId: input.vmId, args: [input], ...vmMetadata('provision', input) }),
   };
 }
 
+
+/** The fleet's inventory as the worker's InventoryPort sees it (one fleet, never re-read). */
+export function inventoryPortOf(inventory: Inventory): InventoryPort {
+  return {
+    load: async () => inventory,
+    host: async (_fleet, name) => {
+      const host = inventory.hosts.find((h) => h.name === name);
+      if (!host) throw new Error(`unknown host ${name}`);
+      return host;
+    },
+  };
+}
+
+/** bootshift's real worker on the test environment's dev server and ledger, over a simulated hypervisor. */
+export async function createSimulatedWorker(
+  env: BootshiftTestEnv,
+  opts: { taskQueue: string; inventory: Inventory; hypervisor: Hypervisor },
+): Promise<{ worker: Worker; ledger: PostgresLedger }> {
+  return createBootshiftWorker({
+    connection: env.nativeConnection,
+    client: env.client,
+    namespace: env.server.namespace,
+    taskQueue: opts.taskQueue,
+    hypervisor: opts.hypervisor,
+    inventory: inventoryPortOf(opts.inventory),
+    bootCallback: { token: () => 'simulated-token', url: () => 'http://10.0.2.2:9/v1/phone-home/simulated' },
+    workflowBundle: await workflowBundle(require.resolve('../../workflows')),
+    ledgerDb: env.ledger.db,
+  });
+}

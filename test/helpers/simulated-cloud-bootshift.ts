@@ -3,17 +3,17 @@
 // local or shared, and every hypervisor call the worker makes is recorded in order (op, arguments, host).
 import type { WorkflowHandleWithFirstExecutionRunId } from '@temporalio/client';
 import type { Worker } from '@temporalio/worker';
-import type { InventoryPort } from '../../activities/ports';
 import type { SimulatedHypervisor } from '../../activities/simulated-hypervisor';
 import { parseInventory, type Inventory, type VmSpecInput } from '../../domain';
-import { createBootshiftWorker } from '../../worker/create-worker';
 import { createSimulatedFleet } from '../../worker/simulated-guests';
 import type { PostgresLedger } from '../../ledger/postgres-ledger';
 import { createBootReporter } from '../../worker/workflow-port';
 import { provisionVm } from '../../workflows/provision-vm';
 import type { ProvisionVmInput } from '../../workflows/types';
 import { recording, type RecordedCall } from './images';
-import { uniqueId, workflowBundle, type BootshiftTestEnv } from './temporal-env';
+import { vmMetadata } from './vm-input';
+import { createSimulatedWorker } from './simulated-bootshift';
+import { uniqueId, type BootshiftTestEnv } from './temporal-env';
 
 export interface CloudSimHost {
   name: string;
@@ -49,30 +49,12 @@ export async function startSimulatedCloudBootshift(
     storagePool: { name: 'bootshift', path: `/var/lib/bootshift-sim/${fleet}` },
     hosts: opts.hosts.map((h) => ({ ...h, uri: `test:///sim/${fleet}/${h.name}`, memoryMiB: 65536 })),
   });
-  const port: InventoryPort = {
-    load: async () => inventory,
-    host: async (_fleet, name) => {
-      const host = inventory.hosts.find((h) => h.name === name);
-      if (!host) throw new Error(`unknown host ${name}`);
-      return host;
-    },
-  };
   const hypervisor = createSimulatedFleet(
     { hosts: inventory.hosts, bootDurationMs: opts.bootMs ?? 200, migrationDurationMs: opts.migrateMs ?? 300, progressIntervalMs: 100 },
     createBootReporter(env.client),
   );
   const recorded = recording(hypervisor);
-  const { worker, ledger } = await createBootshiftWorker({
-    connection: env.nativeConnection,
-    client: env.client,
-    namespace: env.server.namespace,
-    taskQueue,
-    hypervisor: recorded.hypervisor,
-    inventory: port,
-    bootCallback: { token: () => 'simulated-token', url: () => 'http://10.0.2.2:9/v1/phone-home/simulated' },
-    workflowBundle: await workflowBundle(require.resolve('../../workflows')),
-    ledgerDb: env.ledger.db,
-  });
+  const { worker, ledger } = await createSimulatedWorker(env, { taskQueue, inventory, hypervisor: recorded.hypervisor });
   return {
     fleet,
     taskQueue,
@@ -85,6 +67,6 @@ export async function startSimulatedCloudBootshift(
       vmId: `vm/test/${fleet}/${name}`,
       spec: { name, vcpus: 1, memoryMiB: 128, image: { kind: 'cloud', volume, diskGiB: 4 }, fleet, bootTimeoutSeconds: 60, ...spec } as ProvisionVmInput['spec'],
     }),
-    start: (input) => env.client.workflow.start(provisionVm, { taskQueue, workflowId: input.vmId, args: [input] }),
+    start: (input) => env.client.workflow.start(provisionVm, { taskQueue, workflowId: input.vmId, args: [input], ...vmMetadata('provision', input) }),
   };
 }

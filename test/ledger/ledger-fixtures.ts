@@ -4,17 +4,12 @@ import { randomUUID } from 'node:crypto';
 import { sql } from 'kysely';
 import { fits, parseInventory, vcpuCapacity, vmCapacity, type Inventory } from '../../domain';
 import type { LedgerDb } from '../../ledger/database';
+import type { HostSpec } from '../unit/domain/fixtures';
 import type { GrantPort } from '../../ledger/grants';
 import { hostRecordOf } from '../../ledger/hosts';
 import { createPostgresLedger, type PostgresLedger } from '../../ledger/postgres-ledger';
 
-export interface HostSpec {
-  name: string;
-  pool: 'boot' | 'settle';
-  cpus: number;
-  memoryMiB?: number;
-  cpuAllocationRatio?: number;
-}
+export type { HostSpec } from '../unit/domain/fixtures';
 
 export function inventoryOf(hosts: HostSpec[], opts: { fleet?: string; bootVcpusWithinCpus?: boolean } = {}): Inventory {
   const fleet = opts.fleet ?? `f-${randomUUID().slice(0, 8)}`;

@@ -21,7 +21,7 @@ beforeAll(() => installQuietRuntime());
 
 test('histories of every workflow shape are recorded', () => {
   const shapes = ['lab-provision-queued', 'lab-provision-placed', 'lab-decommission',
-    'sim-provision-boot-timeout', 'sim-provision-failover', 'sim-provision-unsettled', 'sim-provision-cancelled'];
+    'sim-provision-boot-timeout', 'sim-provision-failover', 'sim-provision-unsettled', 'sim-provision-cancelled', 'sim-reclaim-leaked'];
   // One history per shape, no more: identical shapes only make the replay run longer.
   expect(files).toEqual(shapes.map((s) => `${s}.json`).sort());
 });

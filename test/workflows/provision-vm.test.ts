@@ -105,9 +105,9 @@ test('boot timeout: the domain is destroyed and undefined, the slot released, an
   });
 });
 
-test('a domain that cannot be destroyed keeps its capacity, marked leaked, until a decommission finds it gone', async () => {
+test('a domain that cannot be destroyed keeps its capacity, held as leaked, until reclaimLeaked finds it destroyed', async () => {
   const bs = await startSimulatedBootshift(env, { hosts: hosts('settle-1'), signalBoots: false });
-  // The host refuses to destroy the domain (permanently): it may still be running there.
+  // The host refuses to destroy the domain: it may still be running there.
   const allowDestroy = bs.hypervisor.inject('destroy', () => new HypervisorError('host refused to destroy the domain', 'DomainRejected', true));
   await bs.worker.runUntil(async () => {
     const input = bs.vmInput('stuck', { bootTimeoutSeconds: 1 });
@@ -116,24 +116,23 @@ test('a domain that cannot be destroyed keeps its capacity, marked leaked, until
     const status = await handle.query(getStatusQuery);
     expect(status.leftovers).toEqual([expect.stringMatching(/^destroy on boot-/)]);
     const bootHost = status.bootHost!;
-    let snap = await bs.ledger.snapshot(bs.fleet);
+    const snap = await bs.ledger.snapshot(bs.fleet);
     expect(snap.leaked).toEqual([
       expect.objectContaining({ vmId: input.vmId, host: bootHost, vcpus: 1, reason: expect.stringMatching(/could not be destroyed: .*host refused/) }),
     ]);
-    // Still counted as used: a boot host of 2 CPUs holding it has one slot left, not two.
+    // Still counted as used: the boot host of 2 CPUs holding it has one slot left, not two.
     expect(snap.hosts.find((h) => h.name === bootHost)).toMatchObject({ vms: [input.vmId], freeVmSlots: 1 });
     expect(domainsOn(bs.hypervisor.snapshot(), domainNameFor(input.vmId))).toEqual([bootHost]);
 
+    // The host takes the destroy again: reclaimLeaked, left running by the failed workflow, destroys it and frees it.
     allowDestroy();
-    const decommission = await env.client.workflow.start('decommissionVm', {
-      taskQueue: bs.taskQueue,
-      workflowId: `${input.vmId}/decommission`,
-      args: [{ vmId: input.vmId, provisionWorkflowId: input.vmId, fleet: bs.fleet }],
-    });
-    expect(await decommission.result()).toMatchObject({ destroyedOn: [bootHost], releasedReservations: [expect.stringMatching(/:boot$/)] });
-    snap = await bs.ledger.snapshot(bs.fleet);
-    expect(snap.leaked).toEqual([]);
-    expect(snap.counts.vms).toBe(0);
+    const reclaim = env.client.workflow.getHandle(`${snap.leaked[0]!.reservationId}/reclaim`);
+    expect(await reclaim.result()).toEqual({ attempts: expect.any(Number), freed: [snap.leaked[0]!.reservationId] });
+    expect(domainsOn(bs.hypervisor.snapshot(), domainNameFor(input.vmId))).toEqual([]);
+    const after = await bs.ledger.snapshot(bs.fleet);
+    expect(after.leaked).toEqual([]);
+    expect(after.counts.vms).toBe(0);
+    await recordHistory('sim-reclaim-leaked', reclaim);
   });
 });
 

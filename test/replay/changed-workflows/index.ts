@@ -6,6 +6,7 @@ import { provisionVm as original } from '../../../workflows/provision-vm';
 import type { ProvisionVmInput } from '../../../workflows/types';
 
 export { decommissionVm } from '../../../workflows/decommission-vm';
+export { reclaimLeaked } from '../../../workflows/reclaim-leaked';
 
 export async function provisionVm(input: ProvisionVmInput) {
   await sleep('1 second');

@@ -3,6 +3,7 @@
 import { CommanderError } from 'commander';
 import { isGrpcServiceError, WorkflowUpdateFailedError } from '@temporalio/client';
 import { NamespaceNotFoundError, WorkflowNotFoundError } from '@temporalio/common';
+import { SearchAttributeTypeError } from '../worker/namespace-setup';
 
 export const ExitCode = {
   Ok: 0,
@@ -12,6 +13,8 @@ export const ExitCode = {
   Unreachable: 4,
   Refused: 5,
   Violated: 6,
+  Nondeterministic: 7,
+  NotReady: 8,
 } as const;
 export type ExitCode = (typeof ExitCode)[keyof typeof ExitCode];
 
@@ -23,6 +26,8 @@ const MEANING: Record<ExitCode, string> = {
   4: 'cannot reach Temporal, or the dev environment is not running',
   5: 'the operation was refused (e.g. signal-boot on a VM that is not booting)',
   6: 'bootshift check found the ledger, the hypervisors and the workflows disagreeing',
+  7: 'bootshift replay: a workflow history does not replay against the workflow code (nondeterminism, or another replay failure)',
+  8: 'bootshift setup: the namespace is not ready (a search attribute of another type; with --require-pollers, no worker polls the task queue)',
 };
 
 export const exitCodesHelp = `\nExit codes:\n${Object.entries(MEANING)
@@ -54,6 +59,7 @@ export function exitCodeFor(err: unknown): ExitCode {
   if (err instanceof CliError) return err.exitCode;
   if (err instanceof CommanderError) return err.exitCode === 0 ? ExitCode.Ok : ExitCode.Usage;
   if (err instanceof WorkflowNotFoundError || err instanceof NamespaceNotFoundError) return ExitCode.NotFound;
+  if (err instanceof SearchAttributeTypeError) return ExitCode.NotReady;
   // The workflow's update validator said no.
   if (err instanceof WorkflowUpdateFailedError) return ExitCode.Refused;
   const code = grpcCode(err);

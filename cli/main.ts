@@ -8,6 +8,8 @@ import { registerDevCommands } from './dev';
 import { ExitCode, exitCodeFor, exitCodesHelp } from './errors';
 import { registerHostCommands } from './hosts';
 import { registerQuickstartCommand } from './quickstart';
+import { registerReplayCommand } from './replay';
+import { registerSetupCommand } from './setup';
 import type { CliContext } from './options';
 import { registerVmCommands } from './vm/commands';
 
@@ -34,6 +36,8 @@ export function buildProgram(ctx: CliContext): Command {
   registerHostCommands(program, ctx);
   registerQuickstartCommand(program, ctx);
   registerCheckCommand(program, ctx);
+  registerSetupCommand(program, ctx);
+  registerReplayCommand(program, ctx);
   return program;
 }
 
@@ -56,6 +60,11 @@ function describe(err: unknown, code: ExitCode): string {
 }
 
 if (require.main === module) {
+  // A reader that stops early (`bootshift vm list | head`) closes the pipe: that ends the command, it is not a crash.
+  process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+    if (err.code !== 'EPIPE') throw err;
+    process.exit(process.exitCode ?? 0);
+  });
   void run(process.argv.slice(2), { out: process.stdout, err: process.stderr, env: process.env, cwd: process.cwd() }).then((code) => {
     process.exitCode = code;
   });

@@ -10,7 +10,7 @@ import { Client, Connection } from '@temporalio/client';
 import { ValidationError, formatIssues, nameSchema as fleetSchema } from '../domain';
 import { type DevEnvRecord, envFile, readDevEnv } from '../devenv/dev-env';
 import { readCodecKeys, type CodecKeys } from '../worker/payload-codec';
-import { HOST_PORT, NAMESPACE, dataConverterFor, readTlsFiles, tlsConfig, type TlsSettings } from '../worker/temporal-connection';
+import { HOST_PORT, NAMESPACE, TASK_QUEUE, dataConverterFor, readTlsFiles, tlsConfig, type TlsSettings } from '../worker/temporal-connection';
 import { connectLedgerDatabase, databaseUrlSchema, redactDatabaseUrl } from '../ledger/database';
 import { createPostgresLedger, type PostgresLedger } from '../ledger/postgres-ledger';
 import { createGrantSender } from '../worker/workflow-port';
@@ -19,6 +19,7 @@ import { CliError, ExitCode, usageError } from './errors';
 export const DEFAULT_STATE_DIR = path.join('.bootshift', 'dev');
 export const DEFAULT_ADDRESS = '127.0.0.1:7233';
 export const DEFAULT_FLEET = 'lab';
+export const DEFAULT_TASK_QUEUE = 'bootshift';
 
 /** What a command may touch of its process: injected so tests can run commands without a terminal. */
 export interface CliContext {
@@ -34,6 +35,7 @@ export interface GlobalFlags {
   uiUrl?: string;
   stateDir?: string;
   fleet?: string;
+  taskQueue?: string;
   tlsCert?: string;
   tlsKey?: string;
   tlsCa?: string;
@@ -48,6 +50,8 @@ export interface CliOptions {
   uiUrl: string | null;
   stateDir: string;
   fleet: string;
+  /** The worker's task queue (as BOOTSHIFT_TASK_QUEUE sets it for the worker). */
+  taskQueue: string;
   /** The dev environment the address points at, when it came from (or matches) env.json. */
   devEnv: DevEnvRecord | undefined;
   /** Where `address` came from, for the "cannot reach Temporal" message. */
@@ -63,6 +67,7 @@ const optionsSchema = z.object({
   namespace: z.string().regex(NAMESPACE, { error: 'must be a namespace name (A-Z, a-z, 0-9, "._-")' }),
   uiUrl: z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }).transform((u) => u.replace(/\/+$/, '')).nullable(),
   fleet: fleetSchema,
+  taskQueue: z.string().regex(TASK_QUEUE, { error: 'must be a task queue name (1-200 of A-Z, a-z, 0-9, "._-")' }),
 });
 
 type Source = [value: string | undefined | null, label: string];
@@ -88,6 +93,7 @@ export function resolveOptions(
     namespace: first([flags.namespace, '--namespace'], [ctx.env.TEMPORAL_NAMESPACE, 'TEMPORAL_NAMESPACE']) ?? ['default', 'default'],
     uiUrl: first([flags.uiUrl, '--ui-url'], [ctx.env.BOOTSHIFT_TEMPORAL_UI, 'BOOTSHIFT_TEMPORAL_UI'], [devEnv?.temporal.uiUrl, file]) ?? [null, 'default'],
     fleet: first([flags.fleet, '--fleet'], [devEnv?.fleet, file]) ?? [DEFAULT_FLEET, 'default'],
+    taskQueue: first([flags.taskQueue, '--task-queue'], [ctx.env.BOOTSHIFT_TASK_QUEUE, 'BOOTSHIFT_TASK_QUEUE'], [devEnv?.taskQueue, file]) ?? [DEFAULT_TASK_QUEUE, 'default'],
   };
   const values = Object.fromEntries(Object.entries(sources).map(([key, [value]]) => [key, value]));
   const parsed = optionsSchema.safeParse(values);

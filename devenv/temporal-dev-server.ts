@@ -5,10 +5,9 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { closeSync, existsSync, mkdirSync, openSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { Connection } from '@temporalio/client';
-import { searchAttributeKeys } from '../workflows/messages';
 import { freePorts } from './free-port';
 import { stopProcesses } from './processes';
-import { registerSearchAttributes } from '../worker/search-attributes';
+import { prepareNamespace } from '../worker/namespace-setup';
 import { toolPath } from './tools';
 import { waitFor } from './wait';
 
@@ -54,7 +53,7 @@ export async function startDevServer(opts: DevServerOptions = {}): Promise<DevSe
   const exited = exitPromise(child);
   try {
     await waitUntilReady(address, exited, opts.readyTimeoutMs ?? 120_000, opts.logFile);
-    await registerSearchAttributes(address, NAMESPACE, searchAttributeKeys);
+    await prepareDevNamespace(address);
   } catch (err) {
     await killAndWait(child.pid!, exited);
     throw err;
@@ -78,8 +77,6 @@ function serverArgs(ports: { grpc: number; ui: number; http: number; metrics: nu
   args.push(...(opts.ui ? ['--ui-port', String(ports.ui)] : ['--headless']));
   if (opts.ui && opts.codecEndpoint) args.push('--ui-codec-endpoint', opts.codecEndpoint);
   if (opts.dbFile) args.push('--db-filename', opts.dbFile);
-  // Flags only take effect on a new database; registerSearchAttributes covers an existing one.
-  for (const key of searchAttributeKeys) args.push('--search-attribute', `${key.name}=Keyword`);
   return args;
 }
 
@@ -120,6 +117,19 @@ async function waitUntilReady(address: string, exited: Exit, timeoutMs: number, 
     },
     { timeoutMs, intervalMs: 250, what: `temporal dev server on ${address}${where}` },
   );
+}
+
+/**
+ * The namespace is made ready by `bootshift setup`'s own code, on a new database and a reused one alike (no
+ * --search-attribute flags, which only apply to a new database): every dev server start exercises what operators run.
+ */
+async function prepareDevNamespace(address: string): Promise<void> {
+  const connection = await Connection.connect({ address });
+  try {
+    await prepareNamespace(connection, NAMESPACE);
+  } finally {
+    await connection.close();
+  }
 }
 
 async function probe(address: string): Promise<boolean> {

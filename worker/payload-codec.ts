@@ -12,7 +12,8 @@ import { temporal } from '@temporalio/proto';
 import { z } from 'zod';
 import { ValidationError, formatIssues } from '../domain';
 
-const ENCODING = 'binary/encrypted';
+/** The encoding a sealed payload carries (what a reader without the keys sees it as). */
+export const ENCODING = 'binary/encrypted';
 const KEY_ID = 'encryption-key-id';
 const IV_BYTES = 12;
 const TAG_BYTES = 16;

@@ -11,6 +11,7 @@ import { createEncryptionCodec, keyFileSchema, type CodecKeys } from './payload-
 
 export const HOST_PORT = /^[A-Za-z0-9.-]+:\d{1,5}$|^\[[0-9a-fA-F:]+\]:\d{1,5}$/;
 export const NAMESPACE = /^[A-Za-z0-9._-]{1,255}$/;
+export const TASK_QUEUE = /^[A-Za-z0-9._-]{1,200}$/;
 
 const pem = z.string().regex(/-----BEGIN [A-Z0-9 ]+-----/, { error: 'must be PEM text (-----BEGIN ...-----)' });
 

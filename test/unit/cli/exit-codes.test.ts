@@ -3,6 +3,7 @@ import { CommanderError } from 'commander';
 import { WorkflowUpdateFailedError } from '@temporalio/client';
 import { NamespaceNotFoundError, WorkflowNotFoundError } from '@temporalio/common';
 import { CliError, ExitCode, exitCodeFor, exitCodesHelp } from '../../../cli/errors';
+import { SearchAttributeTypeError } from '../../../worker/namespace-setup';
 
 const grpcError = (code: number) => Object.assign(new Error(`grpc ${code}`), { code, details: 'x', metadata: {} });
 
@@ -13,6 +14,7 @@ test.each<[string, unknown, ExitCode]>([
   ['an unknown workflow', new WorkflowNotFoundError('not found', 'vm/x', undefined), 3],
   ['an unknown namespace', new NamespaceNotFoundError('nope'), 3],
   ['an update its validator rejected', new WorkflowUpdateFailedError('failed', undefined), 5],
+  ['a search attribute of another type', new SearchAttributeTypeError('prod', [{ name: 'VmPhase', expected: 'KEYWORD', actual: 'TEXT' }]), 8],
   ['gRPC UNAVAILABLE', grpcError(14), 4],
   ['gRPC DEADLINE_EXCEEDED wrapped as a cause', new Error('call failed', { cause: grpcError(4) }), 4],
   ['another gRPC error', grpcError(3), 1],

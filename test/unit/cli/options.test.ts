@@ -22,9 +22,20 @@ test('with nothing set it is the local default server, namespace "default" and f
     uiUrl: null,
     stateDir: '/work/project/.bootshift/dev',
     fleet: 'lab',
+    taskQueue: 'bootshift',
     devEnv: undefined,
     addressSource: 'default',
   });
+});
+
+test('the task queue: --task-queue, then $BOOTSHIFT_TASK_QUEUE (the worker\'s), then the dev environment\'s', () => {
+  const recorded = (dir: string) => (dir === devEnv.stateDir ? { ...devEnv, taskQueue: 'dev-queue' } : undefined);
+  expect(resolveOptions({}, { env: {}, cwd }, recorded).taskQueue).toBe('dev-queue');
+  expect(resolveOptions({}, { env: { BOOTSHIFT_TASK_QUEUE: 'prod-vms' }, cwd }, recorded).taskQueue).toBe('prod-vms');
+  expect(resolveOptions({ taskQueue: 'other' }, { env: { BOOTSHIFT_TASK_QUEUE: 'prod-vms' }, cwd }, recorded).taskQueue).toBe('other');
+  expect(() => resolveOptions({}, { env: { BOOTSHIFT_TASK_QUEUE: 'a queue' }, cwd }, none)).toThrow(
+    expect.objectContaining({ exitCode: 2, message: 'BOOTSHIFT_TASK_QUEUE: must be a task queue name (1-200 of A-Z, a-z, 0-9, "._-")' }),
+  );
 });
 
 test('a running dev environment supplies address, UI URL (without trailing slash) and fleet', () => {

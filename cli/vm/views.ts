@@ -98,7 +98,7 @@ export function describePhase(s: VmStatus): string {
     case 'booting':
       return `booting on ${s.bootHost ?? '?'}`;
     case 'migrating':
-      return `migrating ${s.bootHost ?? '?'} -> ${s.migration?.target ?? s.settleHost ?? '?'}`;
+      return `migrating ${s.bootHost ?? '?'} -> ${s.migration?.target ?? s.settleHost ?? '?'}${s.migration ? ` ${migrationProgress(s.migration)}` : ''}`;
     case 'settled':
       return `settled on ${s.settleHost ?? '?'} (boot ${formatMs(d.bootMs)}, migration ${formatMs(d.migrateMs)})`;
     case 'unsettled':
@@ -110,12 +110,21 @@ export function describePhase(s: VmStatus): string {
   }
 }
 
-/** One line of the TTY frame: name, bar, elapsed, phase (with the migration's percent). `now` is frozen by the caller once the VM is final. */
+const bar = (fraction: number, width: number) => {
+  const filled = Math.round(Math.min(1, Math.max(0, fraction)) * width);
+  return `[${'#'.repeat(filled)}${'-'.repeat(width - filled)}]`;
+};
+
+/** The live migration's own bar and percent, the disk copied so far when the disk moves, and the job's rate. */
+export function migrationProgress(m: NonNullable<VmStatus['migration']>): string {
+  const disk = m.diskTotalMiB ? `, disk ${Math.round(m.diskProcessedMiB ?? 0)}/${Math.round(m.diskTotalMiB)} MiB` : '';
+  const rate = m.dataProcessedMiB !== undefined && m.elapsedMs ? `, ${Math.round(m.dataProcessedMiB / (m.elapsedMs / 1000))} MiB/s` : '';
+  return `${bar(m.percent / 100, 10)} ${Math.round(m.percent)}%${disk}${rate}`;
+}
+
+/** One line of the TTY frame: name, bar, elapsed, phase (with the migration's own progress). `now` is frozen by the caller once the VM is final. */
 export function progressLine(s: VmStatus, now: number, nameWidth: number): string {
-  const filled = Math.round(progressFraction(s) * BAR_WIDTH);
-  const bar = `[${'#'.repeat(filled)}${'-'.repeat(BAR_WIDTH - filled)}]`;
-  const percent = s.phase === 'migrating' ? ` ${Math.round(s.migration?.percent ?? 0)}%` : '';
-  return `${s.name.padEnd(nameWidth)}  ${bar}  ${formatMs(elapsedMs(s, now)).padStart(8)}  ${describePhase(s)}${percent}`;
+  return `${s.name.padEnd(nameWidth)}  ${bar(progressFraction(s), BAR_WIDTH)}  ${formatMs(elapsedMs(s, now)).padStart(8)}  ${describePhase(s)}`;
 }
 
 export function progressFrame(statuses: VmStatus[], now: (s: VmStatus) => number): string {
@@ -123,13 +132,23 @@ export function progressFrame(statuses: VmStatus[], now: (s: VmStatus) => number
   return statuses.map((s) => progressLine(s, now(s), width)).join('\n');
 }
 
-/** Remembers each VM's last phase and turns the next round of statuses into lines for the phases that changed. */
+/**
+ * Remembers each VM's last phase and turns the next round of statuses into lines for the phases that changed. Every
+ * line is stamped on one clock, the time since the earliest request among the VMs, at the moment the change was seen:
+ * a log read top to bottom is then in time order (each VM's own elapsed time, or the moment it settled, would not be).
+ */
 export class PhaseChangeLog {
-  private readonly seen = new Map<string, VmPhase>();
+  private readonly seen = new Map<string, string>();
+  private start: number | undefined;
 
   lines(statuses: VmStatus[], now: number): string[] {
-    const changed = statuses.filter((s) => this.seen.get(s.vmId) !== s.phase);
-    for (const s of changed) this.seen.set(s.vmId, s.phase);
-    return changed.map((s) => `${formatMs(elapsedMs(s, now)).padStart(8)}  ${s.name}  ${describePhase(s)}`);
+    if (statuses.length === 0) return [];
+    this.start = Math.min(this.start ?? Infinity, ...statuses.map((s) => s.timings.requestedAt));
+    // A migration also prints a line each time it passes a quarter, so a log shows its progress too.
+    const step = (s: VmStatus) => (s.phase === 'migrating' ? `${s.phase} ${s.migration?.attempt ?? 0} ${Math.floor((s.migration?.percent ?? 0) / 25)}` : s.phase);
+    const changed = statuses.filter((s) => this.seen.get(s.vmId) !== step(s));
+    for (const s of changed) this.seen.set(s.vmId, step(s));
+    const stamp = formatMs(Math.max(0, now - this.start)).padStart(8);
+    return changed.map((s) => `${stamp}  ${s.name}  ${describePhase(s)}`);
   }
 }

@@ -60,7 +60,7 @@ test('not on a TTY: one plain line per phase change, and it resolves with the fi
     'b  booting on boot-1',
     'a  booting on boot-1',
     'b  unsettled, kept on boot host boot-1: no settle host fits',
-    'a  migrating boot-1 -> settle-1',
+    'a  migrating boot-1 -> settle-1 [####------] 40%',
     'a  settled on settle-1 (boot 1.2 s, migration 1.1 s)',
   ]);
   expect(text()).not.toMatch(/\u001b/);

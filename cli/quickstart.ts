@@ -50,6 +50,10 @@ export async function quickstart(opts: QuickstartOptions): Promise<VmStatus[]> {
     opts.out.write(`Temporal UI: ${env.temporal.uiUrl}\n`);
     opts.out.write(`in-flight migrations: ${env.temporal.uiUrl}/namespaces/default/workflows?query=${encodeURIComponent('VmPhase="migrating"')}\n`);
     opts.out.write(`all bootshift VMs:    ${env.temporal.uiUrl}/namespaces/default/workflows?query=${encodeURIComponent("WorkflowType='provisionVm'")}\n`);
+    if (env.metrics) {
+      const boot = encodeURIComponent('bootshift_boot_duration_seconds_sum / bootshift_boot_duration_seconds_count');
+      opts.out.write(`Prometheus:           ${env.metrics.prometheus.url}/graph?g0.expr=${boot}\n`);
+    }
     if (!opts.once) {
       say('running; try `npx bootshift vm list` or `npx bootshift hosts` in another terminal. Ctrl-C destroys the stack and stops everything.');
       await opts.interrupted;

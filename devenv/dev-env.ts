@@ -1,5 +1,5 @@
 // The embedded environment: a Temporal dev server (with its Web UI), a PostgreSQL cluster for the fleet ledger, the
-// lab's libvirt hosts, and the bootshift worker with its boot gateway, all local. `bootshift dev up/down`, the main job and the end-to-end tests start it
+// lab's libvirt hosts, and the bootshift worker with its boot gateway (and a Prometheus scraping it), all local. `bootshift dev up/down`, the main job and the end-to-end tests start it
 // here; everything it starts is recorded in <stateDir>/env.json so `down` stops exactly that, even from another
 // process.
 import { createHash, randomBytes } from 'node:crypto';
@@ -14,6 +14,7 @@ import { dataConverterFor } from '../worker/temporal-connection';
 import { labImageDirs } from './tools';
 import { isSameProcess, startTimeOf, stopProcesses } from './processes';
 import { startPostgres, stopPostgres } from './postgres';
+import { startPrometheus } from './prometheus';
 import { startDevServer } from './temporal-dev-server';
 import { startWorkerProcess, type WorkerProcessOptions } from './worker-process';
 
@@ -34,6 +35,11 @@ export interface DevEnvOptions {
   workerEnv?: Record<string, string>;
   /** Payload encryption keys to use instead of a new key file of the environment's own (tests that record histories). */
   codecKeyFile?: string;
+  /**
+   * The worker's Prometheus metrics, scraped by a Prometheus of the environment's own. Default: on for an environment
+   * that outlives its caller (`dev up`, the main job), off for tests and benchmarks, which ask when they want it.
+   */
+  metrics?: boolean;
 }
 
 export interface DevEnvRecord {
@@ -59,6 +65,8 @@ export interface DevEnvRecord {
   /** The fleet ledger's PostgreSQL: reached through a private unix socket. */
   ledger: { databaseUrl: string; dataDir: string; pid: number; startTime?: string };
   worker: { pid: number; startTime?: string; gatewayUrl: string; gatewayPort: number; logFile: string; options: WorkerProcessOptions };
+  /** The worker's metrics endpoint and the Prometheus scraping it every second (null: metrics off). */
+  metrics: { endpoint: string; prometheus: { url: string; pid: number; startTime?: string; dir: string } } | null;
   persistent: boolean;
 }
 
@@ -74,10 +82,16 @@ export async function connectDevEnv(record: DevEnvRecord): Promise<{ client: Cli
   return { client: new Client({ connection, ...(dataConverter && { dataConverter }) }), connection };
 }
 
-/** What a Pulumi program (or any client) needs in its environment to use this dev environment. */
+/**
+ * What a Pulumi program, the CLI or any client needs in its environment to use this dev environment (the variables
+ * the Pulumi provider and the CLI read; `bootshift dev env` prints them).
+ */
 export function clientEnv(record: DevEnvRecord): Record<string, string> {
   return {
     TEMPORAL_ADDRESS: record.temporal.address,
+    TEMPORAL_NAMESPACE: 'default',
+    BOOTSHIFT_TASK_QUEUE: record.taskQueue,
+    BOOTSHIFT_FLEET: record.fleet,
     BOOTSHIFT_CODEC_KEY_FILE: record.codecKeyFile,
     BOOTSHIFT_DATABASE_URL: record.ledger.databaseUrl,
     ...(record.temporal.uiUrl && { BOOTSHIFT_TEMPORAL_UI: record.temporal.uiUrl }),
@@ -134,6 +148,7 @@ export async function startDevEnv(opts: DevEnvOptions): Promise<DevEnvRecord> {
     Object.assign(record, hosts);
     save(stateDir, record);
     const gatewayPort = await freePort();
+    const metricsPort = (opts.metrics ?? opts.detached ?? false) ? await freePort() : null;
     const logFile = path.join(stateDir, 'worker.log');
     const options: WorkerProcessOptions = {
       temporalAddress: temporal.address,
@@ -150,17 +165,31 @@ export async function startDevEnv(opts: DevEnvOptions): Promise<DevEnvRecord> {
         BOOTSHIFT_CODEC_KEY_FILE: codecKeyFile,
         BOOTSHIFT_DATABASE_URL: postgres.url,
         ...(codecEndpoint && temporal.uiUrl && { BOOTSHIFT_CODEC_LISTEN: new URL(codecEndpoint).host, BOOTSHIFT_CODEC_UI_ORIGIN: temporal.uiUrl }),
+        ...(metricsPort && { BOOTSHIFT_METRICS_LISTEN: `127.0.0.1:${metricsPort}` }),
         ...opts.workerEnv,
       },
     };
     const worker = await startWorkerProcess(options);
     record.worker = { pid: worker.pid, ...withStartTime(worker.pid), gatewayUrl: worker.gatewayUrl, gatewayPort, logFile, options };
     save(stateDir, record);
+    record.metrics = metricsPort ? await startMetrics(stateDir, metricsPort, opts) : null;
+    save(stateDir, record);
     return record as DevEnvRecord;
   } catch (err) {
     await stopDevEnv(stateDir);
     throw err;
   }
+}
+
+/** A Prometheus scraping the worker, with its history kept like Temporal's: only in a persistent environment. */
+async function startMetrics(stateDir: string, workerPort: number, opts: DevEnvOptions): Promise<NonNullable<DevEnvRecord['metrics']>> {
+  const dir = path.join(stateDir, 'prometheus');
+  if (!opts.persistent) rmSync(dir, { recursive: true, force: true });
+  const prometheus = await startPrometheus({ dir, targets: [`127.0.0.1:${workerPort}`], detached: opts.detached ?? false });
+  return {
+    endpoint: `http://127.0.0.1:${workerPort}/metrics`,
+    prometheus: { url: prometheus.url, pid: prometheus.pid, ...(prometheus.startTime && { startTime: prometheus.startTime }), dir },
+  };
 }
 
 async function startHosts(stateDir: string, opts: DevEnvOptions): Promise<Pick<DevEnvRecord, 'fleet' | 'inventoryFile' | 'consoleDir' | 'labDir'>> {
@@ -185,11 +214,12 @@ async function startHosts(stateDir: string, opts: DevEnvOptions): Promise<Pick<D
   return { fleet: 'lab', inventoryFile: lab.inventoryPath, consoleDir, labDir: lab.dir };
 }
 
-/** Stops what `startDevEnv` recorded in stateDir (worker, lab, Temporal), checking each pid is still ours. */
+/** Stops what `startDevEnv` recorded in stateDir (Prometheus, worker, lab, Temporal), checking each pid is still ours. */
 export async function stopDevEnv(stateDir: string): Promise<boolean> {
   const record = readDevEnv(stateDir) as Partial<DevEnvRecord> | undefined;
   if (!record) return false;
   const ours = (process: { pid: number; startTime?: string } | undefined) => (process && isSameProcess(process.pid, process.startTime) ? [process.pid] : []);
+  await stopProcesses(ours(record.metrics?.prometheus));
   await stopProcesses(ours(record.worker), 30_000);
   if (record.labDir) await stopLab(record.labDir);
   await stopProcesses(ours(record.temporal));

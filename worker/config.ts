@@ -1,11 +1,12 @@
 // The worker's configuration, read from the environment exactly once at process start and validated with zod, so a
 // missing or malformed setting stops the worker with a message naming the variable, before it touches anything.
 import { readFileSync, statSync } from 'node:fs';
+import { isIP } from 'node:net';
 import { z } from 'zod';
 import { ValidationError, formatIssues } from '../domain';
 import { databaseUrlSchema } from '../ledger/database';
 import { readCodecKeys, type CodecKeys } from './payload-codec';
-import { HOST_PORT, NAMESPACE, readTlsFiles, type TemporalConnectionSettings } from './temporal-connection';
+import { HOST_PORT, NAMESPACE, TASK_QUEUE, readTlsFiles, type TemporalConnectionSettings } from './temporal-connection';
 
 const hostPort = z.string().regex(HOST_PORT, { error: 'must be host:port' });
 const optionalPath = z.string().min(1, { error: 'must be a file path' }).optional();
@@ -17,7 +18,7 @@ const envSchema = z.object({
   TEMPORAL_TLS_KEY: optionalPath,
   TEMPORAL_TLS_CA: optionalPath,
   TEMPORAL_TLS_SERVER_NAME: z.string().optional(),
-  BOOTSHIFT_TASK_QUEUE: z.string().regex(/^[A-Za-z0-9._-]{1,200}$/, { error: 'must be a task queue name' }).default('bootshift'),
+  BOOTSHIFT_TASK_QUEUE: z.string().regex(TASK_QUEUE, { error: 'must be a task queue name' }).default('bootshift'),
   BOOTSHIFT_INVENTORY: z.string({ error: 'is required (path of the fleet inventory, YAML or JSON)' }).min(1),
   BOOTSHIFT_HYPERVISOR: z.enum(['libvirt', 'simulated'], { error: 'must be "libvirt" or "simulated"' }).default('libvirt'),
   BOOTSHIFT_GATEWAY_LISTEN: z.union([z.literal('off'), hostPort]).default('127.0.0.1:8787'),
@@ -44,6 +45,8 @@ const envSchema = z.object({
   BOOTSHIFT_CODEC_UI_ORIGIN: z.url({ protocol: /^https?$/, error: 'must be an http(s) origin' }).optional(),
   /** A file holding a token the UI must send (Authorization: Bearer) to use the codec endpoint. */
   BOOTSHIFT_CODEC_AUTH_TOKEN_FILE: optionalPath,
+  /** Serve Prometheus metrics (the Temporal SDK's and bootshift's) at http://<host:port>/metrics, or off. */
+  BOOTSHIFT_METRICS_LISTEN: z.union([z.literal('off'), hostPort]).default('off'),
   /** The fleet ledger's PostgreSQL (ledger/), or a 0600 file holding it when it carries a password. */
   BOOTSHIFT_DATABASE_URL: databaseUrlSchema.optional(),
   BOOTSHIFT_DATABASE_URL_FILE: optionalPath,
@@ -73,6 +76,7 @@ export interface WorkerConfig {
   };
   simulated: { bootMs: number; migrateMs: number; stateFile?: string };
   codecServer?: { listen: { host: string; port: number }; uiOrigin: string; authToken?: string };
+  metrics?: { listen: { host: string; port: number } };
   consoleDir?: string;
   migrationBandwidthMiBps?: number;
   ledger: { databaseUrl: string; grantSweepMs: number };
@@ -104,6 +108,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): WorkerConfig {
       ...(codecKeys && { codecKeys }),
     },
     ...(codecServer && { codecServer }),
+    ...(e.BOOTSHIFT_METRICS_LISTEN !== 'off' && { metrics: { listen: metricsListen(e.BOOTSHIFT_METRICS_LISTEN) } }),
     inventoryFile: e.BOOTSHIFT_INVENTORY,
     hypervisor: e.BOOTSHIFT_HYPERVISOR,
     gateway: {
@@ -144,8 +149,15 @@ function splitHostPort(value: string, variable = 'BOOTSHIFT_GATEWAY_LISTEN'): { 
   const port = Number(value.slice(i + 1));
   if (port > 65535) throw new ConfigError(`${variable}: port must be at most 65535`);
   // Port 0 would listen somewhere nobody can be told about.
-  if (port === 0) throw new ConfigError(`${variable}: port must be from 1 to 65535 (guests and browsers are told where it is)`);
+  if (port === 0) throw new ConfigError(`${variable}: port must be from 1 to 65535 (its clients are told where it is)`);
   return { host: value.slice(0, i).replace(/^\[|\]$/g, ''), port };
+}
+
+/** The SDK's exporter binds a socket address, not a name: a host name would only fail at start, deep in its runtime. */
+function metricsListen(value: string): { host: string; port: number } {
+  const listen = splitHostPort(value, 'BOOTSHIFT_METRICS_LISTEN');
+  if (isIP(listen.host) === 0) throw new ConfigError('BOOTSHIFT_METRICS_LISTEN: the host must be an IP address (e.g. 127.0.0.1 or [::1])');
+  return listen;
 }
 
 function codecKeysFrom(file: string): CodecKeys {

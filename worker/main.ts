@@ -1,8 +1,9 @@
 #!/usr/bin/env node
 // The bootshift worker process: runs the workflows and activities on the configured task queue and, by default, the
 // boot gateway that turns guests' phone-home requests into boot-complete reports; with payload encryption on, also
-// the codec endpoint the Temporal UI decodes through. Configuration comes from the environment, parsed once
-// (worker/config.ts); SIGINT/SIGTERM drain the worker and close the listeners.
+// the codec endpoint the Temporal UI decodes through, and on request the Prometheus metrics (worker/metrics.ts).
+// Configuration comes from the environment, parsed once (worker/config.ts); SIGINT/SIGTERM drain the worker and close
+// the listeners.
 import { existsSync, writeFileSync } from 'node:fs';
 import { Client, Connection } from '@temporalio/client';
 import { NativeConnection, Runtime } from '@temporalio/worker';
@@ -20,13 +21,18 @@ import { createInventoryFile, mockHostsIn, readInventoryFile } from './inventory
 import { createLogger, temporalLogger } from './logging';
 import { createSimulatedFleet } from './simulated-guests';
 import { createTokenSigner } from './tokens';
+import { gatewayAnswerCounter, ledgerGauges, prometheusTelemetry, startLedgerSampler } from './metrics';
 import { connectLedgerDatabase } from '../ledger/database';
 import { startGrantSweeper } from '../ledger/grants';
 import { migrateToLatest } from '../ledger/migrations';
 
 async function main(config: WorkerConfig): Promise<void> {
   const logger = createLogger(config.logLevel);
-  Runtime.install({ logger: temporalLogger(logger, 'INFO') });
+  Runtime.install({
+    logger: temporalLogger(logger, 'INFO'),
+    ...(config.metrics && { telemetryOptions: prometheusTelemetry(config.metrics.listen) }),
+  });
+  if (config.metrics) logger.info({ address: config.metrics.listen }, 'Prometheus metrics listening on /metrics');
   if (config.hypervisor === 'libvirt') {
     const mock = mockHostsIn(await readInventoryFile(config.inventoryFile));
     if (mock.length > 0) throw new ConfigError(`BOOTSHIFT_INVENTORY: ${mock.join('; ')}`);
@@ -67,6 +73,14 @@ async function main(config: WorkerConfig): Promise<void> {
   const resynced = await ledger.resync(await readInventoryFile(config.inventoryFile));
   logger.info({ resynced }, 'ledger resynced from the inventory');
   const sweeper = startGrantSweeper(ledger, config.ledger.grantSweepMs, (err) => logger.warn({ err: String(err) }, 'grant sweep failed'));
+  const sampler = config.metrics
+    ? startLedgerSampler({
+        gauges: ledgerGauges(Runtime.instance().metricMeter),
+        fleets: async () => [(await readInventoryFile(config.inventoryFile)).fleet],
+        snapshot: (fleet) => ledger.snapshot(fleet),
+        onError: (err) => logger.warn({ err: String(err) }, 'ledger metrics not sampled'),
+      })
+    : null;
   const codecServer =
     config.codecServer && config.temporal.codecKeys
       ? await createCodecServer({ codec: createEncryptionCodec(config.temporal.codecKeys), ...config.codecServer, logger })
@@ -76,7 +90,13 @@ async function main(config: WorkerConfig): Promise<void> {
     logger.info({ address, uiOrigin: config.codecServer.uiOrigin }, 'codec endpoint listening');
   }
   const gateway = config.gateway.listen
-    ? await createGateway({ signer, reportBoot, limits: config.gateway.limits, logger })
+    ? await createGateway({
+        signer,
+        reportBoot,
+        limits: config.gateway.limits,
+        logger,
+        ...(config.metrics && { onAnswer: gatewayAnswerCounter(Runtime.instance().metricMeter) }),
+      })
     : null;
   if (gateway && config.gateway.listen) {
     const address = await gateway.listen(config.gateway.listen);
@@ -88,6 +108,7 @@ async function main(config: WorkerConfig): Promise<void> {
     await worker.run();
   } finally {
     await sweeper.stop();
+    await sampler?.stop();
     await gateway?.close();
     await codecServer?.close();
     await temporal.close();

@@ -3,45 +3,27 @@
 // than the test lasts, so the only boot-complete signal a VM gets is the operator's `vm signal-boot`, which must
 // show in the history as manual; then every read command, a drain, and the documented exit codes. A second part
 // starts and stops an environment with `dev up` / `dev down` themselves.
-import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { connectDevEnv, startDevEnv, stopDevEnv, type DevEnvRecord } from '../../devenv/dev-env';
 import { isRunning } from '../../devenv/processes';
-import { repoRoot } from '../../devenv/tools';
 import { waitFor } from '../../devenv/wait';
 import type { LedgerSnapshot } from '../../domain';
 import type { VmRow } from '../../cli/vm/query';
 import type { VmStatusReport } from '../../cli/vm/views';
 import type { ProvisionVmInput } from '../../workflows/types';
+import { requireBuiltCli, startBuiltCli, type CliRun } from '../helpers/built-cli';
 import { bootReports } from '../helpers/history';
 import { SIMULATED_IMAGE } from '../helpers/vm-input';
 
 jest.setTimeout(300_000);
 
-const CLI = path.join(repoRoot(), 'lib', 'cli', 'main.js');
-// Nothing from the developer's shell may point the CLI elsewhere than the state dir under test.
-const childEnv = Object.fromEntries(
-  Object.entries(process.env).filter(([key]) => !['TEMPORAL_ADDRESS', 'TEMPORAL_NAMESPACE', 'BOOTSHIFT_TEMPORAL_UI', 'BOOTSHIFT_STATE_DIR'].includes(key)),
-);
+type Run = CliRun;
 
-interface Run {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-/** Runs the CLI; `stdout()` shows its output so far, for commands the test interleaves with others. */
-function start(stateDir: string, ...args: string[]): { stdout: () => string; done: Promise<Run> } {
-  const child = spawn(process.execPath, [CLI, '--state-dir', stateDir, ...args], { env: childEnv, stdio: ['ignore', 'pipe', 'pipe'], timeout: 120_000 });
-  const run = { stdout: '', stderr: '' };
-  child.stdout.on('data', (chunk) => (run.stdout += String(chunk)));
-  child.stderr.on('data', (chunk) => (run.stderr += String(chunk)));
-  const done = new Promise<Run>((resolve) => child.on('close', (code) => resolve({ code: code ?? -1, ...run })));
-  return { stdout: () => run.stdout, done };
-}
+/** Runs the CLI on the state dir under test; `stdout()` shows its output so far. */
+const start = (stateDir: string, ...args: string[]) => startBuiltCli(['--state-dir', stateDir, ...args], 120_000);
 
 const bootshift = (stateDir: string, ...args: string[]): Promise<Run> => start(stateDir, ...args).done;
 
@@ -50,9 +32,7 @@ const json = <T>(run: Run): T => {
   return JSON.parse(run.stdout) as T;
 };
 
-beforeAll(() => {
-  if (!existsSync(CLI)) throw new Error(`${CLI} is missing: run \`npm run build\` first`);
-});
+beforeAll(() => requireBuiltCli());
 
 describe('against a running dev environment', () => {
   let env: DevEnvRecord;
@@ -103,7 +83,9 @@ describe('against a running dev environment', () => {
     // Not a terminal: one plain line per phase change, no escape sequences, then the summary table.
     expect(watched.stdout).not.toMatch(/\u001b/);
     const phases = watched.stdout.split('\n').flatMap((line) => line.match(/^ *\S+ \S+  alpha  (\w+)/)?.slice(1) ?? []);
-    expect(phases).toEqual(['booting', 'migrating', 'settled']);
+    // A migration prints a line each time it passes a quarter, each with its own bar.
+    expect(phases.filter((phase, i) => phase !== phases[i - 1])).toEqual(['booting', 'migrating', 'settled']);
+    expect(watched.stdout).toMatch(/alpha {2}migrating boot-\d -> settle-1 \[[#-]{10}\] \d+%/);
     expect(watched.stdout).toMatch(/\nVM +PHASE +BOOT HOST +SETTLE HOST +BOOT TIME +MIGRATION TIME\nalpha +settled +boot-\d +settle-1 +[\d.]+ m?s +[\d.]+ m?s\n$/);
 
     const history = await client.workflow.getHandle(vmId).fetchHistory();

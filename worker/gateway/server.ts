@@ -34,6 +34,8 @@ export interface GatewayOptions {
   limits?: Partial<GatewayLimits>;
   logger: FastifyBaseLogger;
   bodyLimitBytes?: number;
+  /** Told the status of every answer (the worker counts them in its metrics). */
+  onAnswer?: (status: number) => void;
 }
 
 /** What the rate-limit hook learnt of a request, so the handler does not parse or verify twice. */
@@ -89,6 +91,7 @@ export async function createGateway(opts: GatewayOptions): Promise<FastifyInstan
   });
   app.addHook('onResponse', async (req, reply) => {
     req.log.info({ method: req.method, url: redactUrl(req.url), status: reply.statusCode, from: req.ip }, 'phone-home');
+    opts.onAnswer?.(reply.statusCode);
   });
 
   // After the body is parsed (cloud-init sends the token in the query, minimal guests in the body or a header), each

@@ -1,7 +1,8 @@
 // What people read: the status page, the hosts table, the VM list, the summary table and the dev environment.
+import { spawnSync } from 'node:child_process';
 import type { LedgerSnapshot } from '../../../domain';
-import type { DevEnvRecord } from '../../../devenv/dev-env';
-import { devEnvHealth, renderDevEnv } from '../../../cli/dev';
+import { clientEnv, type DevEnvRecord } from '../../../devenv/dev-env';
+import { devEnvHealth, pulumiConfigLines, renderDevEnv, shellExports } from '../../../cli/dev';
 import { renderHosts, vcpuColumn } from '../../../cli/hosts';
 import { summaryTable } from '../../../cli/vm/views';
 import { renderVmList } from '../../../cli/vm/views';
@@ -85,7 +86,7 @@ test('the VM list shows visibility rows, and says so when there are none', () =>
   expect(renderVmList([])).toBe('no VM workflows found');
 });
 
-test('the dev environment is running only if both recorded processes are still ours', () => {
+test('the dev environment is running only if every recorded process is still ours', () => {
   const record = {
     stateDir: '/s',
     taskQueue: 'bootshift',
@@ -95,17 +96,65 @@ test('the dev environment is running only if both recorded processes are still o
     labDir: null,
     temporal: { address: '127.0.0.1:7233', uiUrl: null, pid: 10, startTime: '1234', binary: '/bin/temporal', ports: { grpc: 7233, ui: 0, http: 0, metrics: 0 } },
     worker: { pid: 20, startTime: '5678', gatewayUrl: 'http://127.0.0.1:8787', gatewayPort: 8787, logFile: '/s/worker.log' },
+    ledger: { databaseUrl: 'postgresql://bootshift@/bootshift?host=%2Fs%2Fpostgres%2Fsocket', dataDir: '/s/postgres', pid: 30, startTime: '9' },
+    codecKeyFile: "/s/it's/codec-keys.json",
+    metrics: { endpoint: 'http://127.0.0.1:9464/metrics', prometheus: { url: 'http://127.0.0.1:9090', pid: 40, startTime: '7', dir: '/s/prometheus' } },
   } as DevEnvRecord;
   const alive = devEnvHealth(record, () => true);
   expect(alive.running).toBe(true);
   // The worker's pid now belongs to a process started at another time: not ours any more.
-  const workerGone = devEnvHealth(record, (pid, startTime) => pid === 10 && startTime === '1234');
-  expect(workerGone).toEqual({ running: false, components: [{ name: 'temporal', pid: 10, running: true }, { name: 'worker', pid: 20, running: false }] });
+  const workerGone = devEnvHealth(
+    record,
+    (pid, startTime) => (pid === 10 && startTime === '1234') || (pid === 30 && startTime === '9') || (pid === 40 && startTime === '7'),
+  );
+  expect(workerGone).toEqual({
+    running: false,
+    components: [
+      { name: 'temporal', pid: 10, running: true },
+      { name: 'postgres', pid: 30, running: true },
+      { name: 'worker', pid: 20, running: false },
+      { name: 'prometheus', pid: 40, running: true },
+    ],
+  });
   const text = renderDevEnv(record, workerGone);
   expect(text).toMatch(/^bootshift dev environment in \/s: NOT running\n/);
   expect(text).toContain('  worker       task queue bootshift (pid 20, NOT running)');
   expect(text).toContain('  web ui       - (started with --no-ui)');
   expect(text).toContain('  temporal log /s/temporal.log');
+  expect(text).toContain('  ledger       postgresql://bootshift@/bootshift?host=%2Fs%2Fpostgres%2Fsocket (pid 30, running)');
+  expect(text).toContain('  metrics      http://127.0.0.1:9464/metrics');
+  expect(text).toContain('  prometheus   http://127.0.0.1:9090 (pid 40, running)');
+  expect(renderDevEnv({ ...record, metrics: null }, devEnvHealth({ ...record, metrics: null }, () => true))).toContain('  metrics      - (off)');
+});
+
+test('dev env prints what an outside project needs: shell exports safe to eval, or pulumi config set lines', () => {
+  const record = {
+    taskQueue: 'bootshift',
+    fleet: 'lab',
+    temporal: { address: '127.0.0.1:41000', uiUrl: 'http://127.0.0.1:41001' },
+    ledger: { databaseUrl: 'postgresql://bootshift@/bootshift?host=%2Fs' },
+    codecKeyFile: "/s/it's/codec-keys.json",
+  } as DevEnvRecord;
+  expect(shellExports(clientEnv(record)).split('\n')).toEqual([
+    "export TEMPORAL_ADDRESS='127.0.0.1:41000'",
+    "export TEMPORAL_NAMESPACE='default'",
+    "export BOOTSHIFT_TASK_QUEUE='bootshift'",
+    "export BOOTSHIFT_FLEET='lab'",
+    "export BOOTSHIFT_CODEC_KEY_FILE='/s/it'\\''s/codec-keys.json'",
+    "export BOOTSHIFT_DATABASE_URL='postgresql://bootshift@/bootshift?host=%2Fs'",
+    "export BOOTSHIFT_TEMPORAL_UI='http://127.0.0.1:41001'",
+  ]);
+  // What eval makes of them in a real shell is the values themselves, quote and all.
+  const evaluated = spawnSync('bash', ['-c', `${shellExports(clientEnv(record))}\nprintf '%s' "$BOOTSHIFT_CODEC_KEY_FILE"`], { encoding: 'utf8' });
+  expect(evaluated.stdout).toBe("/s/it's/codec-keys.json");
+  expect(pulumiConfigLines(record).split('\n')).toEqual([
+    "pulumi config set bootshift:temporalAddress '127.0.0.1:41000'",
+    "pulumi config set bootshift:namespace 'default'",
+    "pulumi config set bootshift:taskQueue 'bootshift'",
+    "pulumi config set bootshift:fleet 'lab'",
+    "pulumi config set bootshift:temporalUiUrl 'http://127.0.0.1:41001'",
+    `pulumi config set --secret bootshift:codecKeys -- "$(cat '/s/it'\\''s/codec-keys.json')"`,
+  ]);
 });
 
 test("a pid reused by another process is not taken for the dev environment's, whatever its command line", () => {

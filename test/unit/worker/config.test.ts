@@ -47,6 +47,24 @@ test('a listen port of 0 is refused: guests could not be told where the gateway 
   expect(() => loadConfig({ ...base, BOOTSHIFT_GATEWAY_LISTEN: '127.0.0.1:0' })).toThrow(/BOOTSHIFT_GATEWAY_LISTEN: port must be from 1 to 65535/);
 });
 
+describe('the metrics endpoint', () => {
+  test('is off unless asked for', () => {
+    expect(loadConfig(base).metrics).toBeUndefined();
+    expect(loadConfig({ ...base, BOOTSHIFT_METRICS_LISTEN: 'off' }).metrics).toBeUndefined();
+  });
+
+  test('listens on an IP address, v4 or v6', () => {
+    expect(loadConfig({ ...base, BOOTSHIFT_METRICS_LISTEN: '127.0.0.1:9464' }).metrics).toEqual({ listen: { host: '127.0.0.1', port: 9464 } });
+    expect(loadConfig({ ...base, BOOTSHIFT_METRICS_LISTEN: '[::1]:9464' }).metrics).toEqual({ listen: { host: '::1', port: 9464 } });
+  });
+
+  test('refuses a host name (the exporter binds addresses only), port 0 and anything not host:port, naming the variable', () => {
+    expect(() => loadConfig({ ...base, BOOTSHIFT_METRICS_LISTEN: 'localhost:9464' })).toThrow(/BOOTSHIFT_METRICS_LISTEN: the host must be an IP address/);
+    expect(() => loadConfig({ ...base, BOOTSHIFT_METRICS_LISTEN: '127.0.0.1:0' })).toThrow(/BOOTSHIFT_METRICS_LISTEN: port must be from 1 to 65535/);
+    expect(() => loadConfig({ ...base, BOOTSHIFT_METRICS_LISTEN: '9464' })).toThrow(/BOOTSHIFT_METRICS_LISTEN: must be host:port/);
+  });
+});
+
 test('the codec endpoint needs the keys and the UI origin it answers', () => {
   expect(() => loadConfig({ ...base, BOOTSHIFT_CODEC_LISTEN: '127.0.0.1:9999' })).toThrow(/BOOTSHIFT_CODEC_KEY_FILE: is required when BOOTSHIFT_CODEC_LISTEN is set/);
 });

@@ -10,6 +10,7 @@ import type { BootReportOutcome } from '../../../activities/ports';
 import { createGateway, type GatewayLimits } from '../../../worker/gateway/server';
 import { PHONE_HOME_PREFIX, redactUrl } from '../../../worker/gateway/phone-home';
 import { createTokenSigner } from '../../../worker/tokens';
+import { waitFor } from '../../../devenv/wait';
 import type { BootCompleteEvent } from '../../../workflows/types';
 
 const signer = createTokenSigner('s'.repeat(40));
@@ -24,6 +25,7 @@ let app: FastifyInstance;
 let reports: Array<{ id: string; event: BootCompleteEvent; runId?: string }>;
 let outcome: BootReportOutcome | Error;
 let logs: string;
+let answers: number[];
 
 async function gateway(limits: Partial<GatewayLimits> = {}): Promise<FastifyInstance> {
   const sink = new Writable({ write: (chunk, _enc, done) => ((logs += String(chunk)), done()) });
@@ -31,6 +33,7 @@ async function gateway(limits: Partial<GatewayLimits> = {}): Promise<FastifyInst
     signer,
     limits: { genuinePerVm: 1000, badTokenPerVm: 1000, garbagePerSource: 1000, ...limits },
     logger: pino({ level: 'info' }, sink),
+    onAnswer: (status) => answers.push(status),
     reportBoot: async (id, event, run) => {
       if (outcome instanceof Error) throw outcome;
       if (outcome === 'accepted') reports.push({ id, event, ...(run && { runId: run }) });
@@ -68,6 +71,7 @@ beforeEach(async () => {
   reports = [];
   outcome = 'accepted';
   logs = '';
+  answers = [];
   app = await gateway();
 });
 afterEach(async () => app.close());
@@ -176,6 +180,20 @@ test('a sender that never finishes its request is cut off at the deadline', asyn
   });
   expect(closed).toBe(true);
   expect(reports).toEqual([]);
+});
+
+test('every answer is told by status, the rate limiter\'s and the unknown paths\' too (the worker counts them)', async () => {
+  await app.close();
+  app = await gateway({ badTokenPerVm: 1 });
+  const sent = [];
+  sent.push((await call(app, { method: 'GET', url: `${path(vm)}?token=${tokenOf(vm)}` })).statusCode);
+  sent.push((await call(app, { method: 'GET', url: `${path(vm)}?token=${tokenOf(other)}` })).statusCode);
+  sent.push((await call(app, { method: 'GET', url: `${path(vm)}?token=${tokenOf(other)}` })).statusCode);
+  sent.push((await call(app, { method: 'GET', url: '/nowhere' })).statusCode);
+  expect(sent).toEqual([204, 403, 429, 404]);
+  // onResponse runs once the answer is out, so the client may see it first.
+  await waitFor(() => answers.length === sent.length, { timeoutMs: 5_000, intervalMs: 10, what: 'every answer to be told' });
+  expect([...answers].sort()).toEqual([...sent].sort());
 });
 
 test('tokens never reach the log, however the query spells their name', async () => {

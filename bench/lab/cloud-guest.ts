@@ -16,6 +16,7 @@ import { buildSeedImage } from '../../activities/seed-image';
 import { CLOUD_IMAGE } from '../../devenv/tools';
 import type { HostConfig, Inventory } from '../../domain';
 import type { PhoneHomeCatcher } from '../../lab/phone-home-catcher';
+import type { ProvisionVmInput } from '../../workflows/types';
 
 const GiB = 1024 ** 3;
 
@@ -104,4 +105,30 @@ export async function removePlainCloudGuest(host: HostConfig, pool: PoolRef, nam
   const ref = hostRefOf(host);
   await hypervisor.destroy(ref, name).catch(() => undefined);
   for (const volume of [diskVolumeOf(name), seedVolumeOf(name)]) await hypervisor.deleteVolume(ref, pool, volume).catch(() => undefined);
+}
+
+/**
+ * The same Debian cloud VM (1 vCPU, 512 MiB, a 4 GiB disk over the base) asked of bootshift, so that the benchmarks
+ * that boot cloud guests measure one shape. `bench` keeps each benchmark's workflow ids apart.
+ */
+export function benchCloudVmInput(opts: {
+  bench: string;
+  fleet: string;
+  name: string;
+  bootSignal: 'phone-home' | 'guest-agent';
+  bootTimeoutSeconds: number;
+}): ProvisionVmInput {
+  return {
+    vmId: `vm/bench/${opts.bench}/${opts.name}`,
+    spec: {
+      name: opts.name,
+      vcpus: 1,
+      memoryMiB: 512,
+      image: { kind: 'cloud', volume: CLOUD_IMAGE, diskGiB: 4 },
+      bootSignal: opts.bootSignal,
+      bootTimeoutSeconds: opts.bootTimeoutSeconds,
+      waitFor: 'settled',
+      fleet: opts.fleet,
+    },
+  };
 }

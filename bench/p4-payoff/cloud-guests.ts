@@ -5,13 +5,11 @@
 // define+start activity makes them, so both arms count the same work.
 import type { PoolRef } from '../../activities/hypervisor';
 import type { BaseImage } from '../../activities/images';
-import { CLOUD_IMAGE } from '../../devenv/tools';
 import type { HostConfig } from '../../domain';
 import type { PhoneHomeCatcher } from '../../lab/phone-home-catcher';
 import { getStatusQuery } from '../../workflows/messages';
 import { provisionVm } from '../../workflows/provision-vm';
-import type { ProvisionVmInput } from '../../workflows/types';
-import { removePlainCloudGuest, startPlainCloudGuest } from '../lab/cloud-guest';
+import { benchCloudVmInput, removePlainCloudGuest, startPlainCloudGuest } from '../lab/cloud-guest';
 import type { BootshiftTarget } from './bootshift-way';
 import type { GuestTiming } from './guest-timing';
 
@@ -57,27 +55,11 @@ export interface CloudMove {
   migrateDiskMiB: number | null;
 }
 
-function cloudInput(target: BootshiftTarget, name: string): ProvisionVmInput {
-  return {
-    vmId: `vm/bench/p4c/${name}`,
-    spec: {
-      name,
-      vcpus: 1,
-      memoryMiB: 512,
-      image: { kind: 'cloud', volume: CLOUD_IMAGE, diskGiB: 4 },
-      bootSignal: 'phone-home',
-      bootTimeoutSeconds: 1800,
-      waitFor: 'settled',
-      fleet: target.fleet,
-    },
-  };
-}
-
 /** K cloud VMs through bootshift, all requested at once; their moments, and what each migration moved. */
 export async function provisionCloudAll(target: BootshiftTarget, names: string[]): Promise<{ timings: GuestTiming[]; moves: CloudMove[] }> {
   const outcomes = await Promise.all(
     names.map(async (name) => {
-      const vm = cloudInput(target, name);
+      const vm = benchCloudVmInput({ bench: 'p4c', fleet: target.fleet, name, bootSignal: 'phone-home', bootTimeoutSeconds: 1800 });
       const requestedAt = Date.now();
       const handle = await target.client.workflow.start(provisionVm, { taskQueue: target.taskQueue, workflowId: vm.vmId, args: [vm] });
       const result = await handle.result();

@@ -8,12 +8,12 @@ import type { Payload } from '@temporalio/common';
 import { tsToMs } from '@temporalio/common/lib/time';
 import { temporal } from '@temporalio/proto';
 import type { DevEnvRecord } from '../../devenv/dev-env';
-import { CLOUD_IMAGE } from '../../devenv/tools';
 import { domainNameFor } from '../../domain';
 import { decommissionVm } from '../../workflows/decommission-vm';
 import { provisionVm } from '../../workflows/provision-vm';
 import type { ProvisionVmInput, ProvisionVmResult } from '../../workflows/types';
 import { historySteps, type HistorySteps } from '../history-steps';
+import { benchCloudVmInput } from '../lab/cloud-guest';
 
 type Event = temporal.api.history.v1.IHistoryEvent;
 
@@ -49,19 +49,7 @@ export interface CloudRun {
 }
 
 export function cloudVmInput(env: DevEnvRecord, name: string, bootSignal: BootSignal): ProvisionVmInput {
-  return {
-    vmId: `vm/bench/p5/${name}`,
-    spec: {
-      name,
-      vcpus: 1,
-      memoryMiB: 512,
-      image: { kind: 'cloud', volume: CLOUD_IMAGE, diskGiB: 4 },
-      bootSignal,
-      bootTimeoutSeconds: 900,
-      waitFor: 'settled',
-      fleet: env.fleet,
-    },
-  };
+  return benchCloudVmInput({ bench: 'p5', fleet: env.fleet, name, bootSignal, bootTimeoutSeconds: 900 });
 }
 
 export const cloudDomainName = (env: DevEnvRecord, name: string): string => domainNameFor(cloudVmInput(env, name, 'phone-home').vmId);

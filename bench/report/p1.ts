@@ -13,7 +13,7 @@ export function renderP1(record: BenchRecord<P1Result>): string[] {
     '',
     `Same VM spec (1 vCPU, 128 MiB, lab kernel + busybox initramfs), same lab (1 boot host + 1 settle host), request to ` +
       `running on the settle host; alternated bootshift/plain ${r.pairs} times after one warm-up of each, left out of the ` +
-      `pairs because it carries one-off costs such as the ledger workflow's start (bootshift ${seconds(r.warmup.bootshiftMs)} s, ` +
+      `pairs because it carries one-off costs such as the first connections to the ledger's PostgreSQL (bootshift ${seconds(r.warmup.bootshiftMs)} s, ` +
       `plain ${seconds(r.warmup.plainMs)} s).`,
     '',
     ...table(

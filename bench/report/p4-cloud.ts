@@ -2,13 +2,12 @@
 // evidence that the setup is what it claims and what the cloud guests' migrations moved.
 import type { BenchRecord } from '../bench-main';
 import type { P4CloudResult } from '../p4-payoff/cloud';
+import { payoffTable } from './p4';
 import { gateNote } from './p5';
-import { runNote, seconds, table, yesNo } from './markdown';
+import { runNote, seconds, yesNo } from './markdown';
 
 export function renderP4Cloud(record: BenchRecord<P4CloudResult>): string[] {
   const r = record.result;
-  const arms = [r.inPlace, r.bootshift];
-  const row = (label: string, pick: (a: (typeof arms)[number]) => string) => [label, ...arms.map(pick)];
   const list = (ms: number[]) => ms.map((m) => seconds(m)).join(', ');
   const moves = r.bootshift.moves.map((m) => `${m.name} ${m.migrateMs === null ? '—' : seconds(m.migrateMs)} s / ${m.migrateDiskMiB?.toFixed(1) ?? '—'} MiB`);
   return [
@@ -28,19 +27,7 @@ export function renderP4Cloud(record: BenchRecord<P4CloudResult>): string[] {
       'from before its disk and seed are made, as bootshift\'s boot time starts before its define+start activity makes them. ' +
       `Cloud guests take about a minute to boot alone under TCG, hence the small K and D.`,
     '',
-    ...table(
-      ['figure', '(a) in place on B', '(b) bootshift'],
-      [
-        row('boot time p50 (s, boot start → phone-home)', (a) => seconds(a.bootP50Ms)),
-        row('boot time p95 (s)', (a) => `**${seconds(a.bootP95Ms)}**`),
-        row('request → phone-home p50 (s)', (a) => seconds(a.requestToPhoneHomeP50Ms)),
-        row('request → phone-home p95 (s)', (a) => seconds(a.requestToPhoneHomeP95Ms)),
-        row('all K settled on B (s, first request → last settled)', (a) => seconds(a.allSettledMs)),
-        row('final density of B: VMs', (a) => String(a.density.vms)),
-        row('final density of B: vCPUs per pCPU', (a) => a.density.vcpusPerPcpu.toFixed(1)),
-      ],
-      ['l', 'r', 'r'],
-    ),
+    ...payoffTable(r),
     '',
     `**Cloud guests: boot p95 ${r.bootP95Speedup.toFixed(2)}× faster the bootshift way at equal final density** (goal ≥ 2×: ${yesNo(r.met)}).`,
     '',

@@ -12,6 +12,11 @@ const rows: Row[] = readdirSync(resultsDir)
   .sort()
   .map((f) => JSON.parse(readFileSync(path.join(resultsDir, f), 'utf8')) as Row);
 
+// Listed from the directory, so a new fault test is named here without anyone remembering to.
+const faultFiles = readdirSync(__dirname)
+  .filter((f) => f.endsWith('.test.ts'))
+  .sort();
+
 const table = [
   '| fault | runs | injections | VMs | lost | duplicated | leaked reservations | leaked volumes | notes |',
   '|---|---:|---:|---:|---:|---:|---:|---:|---|',
@@ -34,9 +39,7 @@ Last full run: ${rows.map((r) => r.at).sort().at(-1) ?? 'none'} on ${os.cpus().l
 ${table.join('\n')}
 
 One fault alone, at full scale: \`BOOTSHIFT_FAULT_SCALE=full npx jest --selectProjects fault <file>\` (after
-\`npm run build\`), with \`<file>\` one of \`test/fault/worker-kills.test.ts\`, \`test/fault/temporal-restart.test.ts\`,
-\`test/fault/lab-migration-target-killed.test.ts\`, \`test/fault/block-migration-target-killed.test.ts\` and
-\`test/fault/pulumi-faults.test.ts\` (the boot timeout and the interrupted \`pulumi up\`).
+\`npm run build\`), with \`<file>\` one of ${faultFiles.map((f) => `\`test/fault/${f}\``).join(', ')}.
 `;
 writeFileSync(path.join(__dirname, 'RESULTS.md'), text);
 process.stdout.write(text);

@@ -26,20 +26,23 @@ const table = [
   ),
 ];
 
+// Rows say their scale, and so does the header: a report written from an `npm test` run must not pass for a full one.
+const scales = [...new Set(rows.map((r) => r.scale))].sort().join(' and ') || 'no';
+
 const text = `# Fault suite results
 
 Produced by \`npm run fault\` (= \`BOOTSHIFT_FAULT_SCALE=full jest --selectProjects fault --runInBand\`, then this
-report); \`npm test\` runs the same tests at CI scale on every submission. Every VM is checked by the invariant checker
-(\`bootshift check\`, \`cli/check.ts\`): ledger, hypervisor domains and workflow results must agree, with no VM lost or
-duplicated, no host over its policy, no reservation that no live VM accounts for and (where VMs have disks) no disk or
-seed left where no VM of its own runs ("-": a fault whose VMs have no disks).
+report); \`npm test\` runs the same tests at CI scale (\`ci\`: fewer runs and VMs) on every submission. Every VM is
+checked by the invariant checker (\`bootshift check\`, \`cli/check.ts\`): ledger, hypervisor domains and workflow
+results must agree, with no VM lost or duplicated, no host over its policy, no reservation that no live VM accounts
+for and (where VMs have disks) no disk or seed left where no VM of its own runs ("-": a fault whose VMs have no disks).
 
-Last full run: ${rows.map((r) => r.at).sort().at(-1) ?? 'none'} on ${os.cpus().length} cores, ${os.type()} ${os.release()}.
+Last run: ${rows.map((r) => r.at).sort().at(-1) ?? 'none'}, at ${scales} scale, on ${os.cpus().length} cores, ${os.type()} ${os.release()}.
 
 ${table.join('\n')}
 
-One fault alone, at full scale: \`BOOTSHIFT_FAULT_SCALE=full npx jest --selectProjects fault <file>\` (after
-\`npm run build\`), with \`<file>\` one of ${faultFiles.map((f) => `\`test/fault/${f}\``).join(', ')}.
+One fault alone, at full scale: \`BOOTSHIFT_FAULT_SCALE=full npx jest --runInBand --selectProjects fault --testPathPatterns <file>\`
+(after \`npm run build\`), with \`<file>\` one of ${faultFiles.map((f) => `\`test/fault/${f}\``).join(', ')}.
 `;
 writeFileSync(path.join(__dirname, 'RESULTS.md'), text);
 process.stdout.write(text);

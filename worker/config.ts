@@ -1,7 +1,7 @@
 // The worker's configuration, read from the environment exactly once at process start and validated with zod, so a
 // missing or malformed setting stops the worker with a message naming the variable, before it touches anything.
 import { readFileSync, statSync } from 'node:fs';
-import { isIP } from 'node:net';
+import { BlockList, isIP } from 'node:net';
 import { z } from 'zod';
 import { ValidationError, formatIssues } from '../domain';
 import { databaseUrlSchema } from '../ledger/database';
@@ -39,7 +39,7 @@ const envSchema = z.object({
   BOOTSHIFT_SIM_STATE_FILE: optionalPath,
   /** Payload encryption keys (payload-codec.ts); every worker, the Pulumi provider and the CLI need the same file. */
   BOOTSHIFT_CODEC_KEY_FILE: optionalPath,
-  /** Serve the codec endpoint for the Temporal UI here (host:port; loopback unless it sits behind auth), or off. */
+  /** Serve the codec endpoint for the Temporal UI here (host:port; off loopback it needs the auth token), or off. */
   BOOTSHIFT_CODEC_LISTEN: z.union([z.literal('off'), hostPort]).default('off'),
   /** The Temporal UI's origin, the only one the codec endpoint answers (CORS). */
   BOOTSHIFT_CODEC_UI_ORIGIN: z.url({ protocol: /^https?$/, error: 'must be an http(s) origin' }).optional(),
@@ -174,11 +174,27 @@ function codecServerFrom(e: z.output<typeof envSchema>, haveKeys: boolean): Work
   if (!haveKeys) throw new ConfigError('BOOTSHIFT_CODEC_KEY_FILE: is required when BOOTSHIFT_CODEC_LISTEN is set');
   if (!e.BOOTSHIFT_CODEC_UI_ORIGIN) throw new ConfigError('BOOTSHIFT_CODEC_UI_ORIGIN: is required when BOOTSHIFT_CODEC_LISTEN is set');
   const token = e.BOOTSHIFT_CODEC_AUTH_TOKEN_FILE ? readSecretFile('BOOTSHIFT_CODEC_AUTH_TOKEN_FILE', e.BOOTSHIFT_CODEC_AUTH_TOKEN_FILE) : undefined;
+  const listen = splitHostPort(e.BOOTSHIFT_CODEC_LISTEN, 'BOOTSHIFT_CODEC_LISTEN');
+  // The endpoint decrypts any payload it is sent, user-data included; CORS stops browsers, not curl. Off loopback,
+  // only a token keeps it from decrypting for whoever can reach the port.
+  if (!token && !isLoopback(listen.host)) {
+    throw new ConfigError(`BOOTSHIFT_CODEC_AUTH_TOKEN_FILE: is required when BOOTSHIFT_CODEC_LISTEN is not a loopback address (${listen.host})`);
+  }
   return {
-    listen: splitHostPort(e.BOOTSHIFT_CODEC_LISTEN, 'BOOTSHIFT_CODEC_LISTEN'),
+    listen,
     uiOrigin: new URL(e.BOOTSHIFT_CODEC_UI_ORIGIN).origin,
     ...(token && { authToken: token }),
   };
+}
+
+const LOOPBACK = new BlockList();
+LOOPBACK.addSubnet('127.0.0.0', 8, 'ipv4');
+LOOPBACK.addAddress('::1', 'ipv6');
+
+function isLoopback(host: string): boolean {
+  const family = isIP(host);
+  if (family === 0) return host === 'localhost';
+  return LOOPBACK.check(host, family === 6 ? 'ipv6' : 'ipv4');
 }
 
 const TLS_VARIABLES = { cert: 'TEMPORAL_TLS_CERT', key: 'TEMPORAL_TLS_KEY', ca: 'TEMPORAL_TLS_CA', serverName: 'TEMPORAL_TLS_SERVER_NAME' } as const;

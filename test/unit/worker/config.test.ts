@@ -69,6 +69,32 @@ test('the codec endpoint needs the keys and the UI origin it answers', () => {
   expect(() => loadConfig({ ...base, BOOTSHIFT_CODEC_LISTEN: '127.0.0.1:9999' })).toThrow(/BOOTSHIFT_CODEC_KEY_FILE: is required when BOOTSHIFT_CODEC_LISTEN is set/);
 });
 
+describe('the codec endpoint off loopback', () => {
+  const codecKeys = path.join(dir, 'codec-keys.json');
+  writeFileSync(codecKeys, JSON.stringify({ current: 'k1', keys: { k1: Buffer.alloc(32, 7).toString('base64') } }), { mode: 0o600 });
+  const codec = { ...base, BOOTSHIFT_CODEC_KEY_FILE: codecKeys, BOOTSHIFT_CODEC_UI_ORIGIN: 'http://ui.internal:8233' };
+
+  test('is refused without a token, naming the token variable and the address (it would decrypt for anyone)', () => {
+    for (const listen of ['0.0.0.0:9999', '10.1.2.3:9999', '[::]:9999', 'codec.internal:9999']) {
+      expect(() => loadConfig({ ...codec, BOOTSHIFT_CODEC_LISTEN: listen })).toThrow(
+        /BOOTSHIFT_CODEC_AUTH_TOKEN_FILE: is required when BOOTSHIFT_CODEC_LISTEN is not a loopback address/,
+      );
+    }
+  });
+
+  test('is served with a token; on loopback a token is optional', () => {
+    const tokenFile = path.join(dir, 'codec-token');
+    writeFileSync(tokenFile, 't'.repeat(40), { mode: 0o600 });
+    expect(loadConfig({ ...codec, BOOTSHIFT_CODEC_LISTEN: '0.0.0.0:9999', BOOTSHIFT_CODEC_AUTH_TOKEN_FILE: tokenFile }).codecServer).toMatchObject({
+      listen: { host: '0.0.0.0', port: 9999 },
+      authToken: 't'.repeat(40),
+    });
+    for (const listen of ['127.0.0.1:9999', '127.3.4.5:9999', '[::1]:9999', 'localhost:9999']) {
+      expect(loadConfig({ ...codec, BOOTSHIFT_CODEC_LISTEN: listen }).codecServer?.listen.port).toBe(9999);
+    }
+  });
+});
+
 describe('the ledger database', () => {
   const { BOOTSHIFT_DATABASE_URL: _url, ...noDatabase } = base;
 

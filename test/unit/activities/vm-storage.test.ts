@@ -12,6 +12,7 @@ import { type HostRef, type Hypervisor, type PoolRef } from '../../../activities
 import { createImageCatalog, type BaseImage } from '../../../activities/images';
 import { createSimulatedHypervisor } from '../../../activities/simulated-hypervisor';
 import { createVmStorage } from '../../../activities/vm-storage';
+import { waitFor } from '../../../devenv/wait';
 import { Failure, domainNameFor, overlayVolumeOf, parseInventory, seedVolumeOf, type Inventory } from '../../../domain';
 import { GiB, callsOf, recording, tempDir, writeQcow2 } from '../../helpers/images';
 
@@ -122,7 +123,7 @@ describe('ensureBase', () => {
     await uploading;
     const fromB = b.run(() => workerB.ensureBase(boot, pool, base));
     // B is waiting (it heartbeats what it waits for) while A's upload has not finished.
-    await waitFor(() => b.heartbeats.length >= 2);
+    await waitFor(() => b.heartbeats.length >= 2, { timeoutMs: 5000, intervalMs: 5, what: 'two heartbeats of the waiting upload' });
     expect(b.heartbeats[0]).toMatchObject({ waitingForUpload: base.volume });
     expect(uploads).toBe(0);
     release();
@@ -319,12 +320,3 @@ describe('deleteOwned', () => {
     await expect(sim.listVolumes(boot, pool)).resolves.toHaveLength(3);
   });
 });
-
-/** Waits until `done()` holds, checking every few milliseconds (up to 5 s). */
-async function waitFor(done: () => boolean): Promise<void> {
-  const until = Date.now() + 5000;
-  while (!done()) {
-    if (Date.now() > until) throw new Error('condition not reached within 5 s');
-    await new Promise((resolve) => setTimeout(resolve, 5));
-  }
-}

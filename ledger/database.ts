@@ -41,8 +41,11 @@ export interface LedgerConnection {
 
 export function connectLedgerDatabase(url: string, pool: Omit<PoolConfig, 'connectionString'> = {}): LedgerConnection {
   const pg = new Pool({ connectionString: url, max: 20, ...pool });
-  // An idle client whose server went away emits 'error' on the pool; without a listener that kills the process.
+  // A client whose server went away emits 'error': an idle one on the pool, a checked-out one (inside a transaction,
+  // between two queries) on itself, where the pool has no listener. Either, unheard, kills the process. The caller's
+  // next query on that client fails as usual, and the pool drops a client that errored when it is released.
   pg.on('error', () => undefined);
+  pg.on('connect', (client) => client.on('error', () => undefined));
   const db = new Kysely<LedgerDatabase>({ dialect: new PostgresDialect({ pool: pg }) });
   return {
     db,

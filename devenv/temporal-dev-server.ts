@@ -2,7 +2,7 @@
 // the CLI's `dev up` and the benchmarks all start Temporal through here, so they share the same ports policy,
 // search attributes and readiness check, and each stops only the process it started.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { closeSync, existsSync, mkdirSync, openSync, readFileSync, writeFileSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, openSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { Connection } from '@temporalio/client';
 import { freePorts } from './free-port';
@@ -48,11 +48,12 @@ export async function startDevServer(opts: DevServerOptions = {}): Promise<DevSe
     ? [opts.ports.grpc, opts.ports.ui, opts.ports.http, opts.ports.metrics]
     : ((await freePorts(4)) as [number, number, number, number]);
   const args = serverArgs({ grpc, ui, http, metrics }, opts);
+  const logStart = opts.logFile && existsSync(opts.logFile) ? statSync(opts.logFile).size : 0;
   const child = launch(binary, args, opts);
   const address = `127.0.0.1:${grpc}`;
   const exited = exitPromise(child);
   try {
-    await waitUntilReady(address, exited, opts.readyTimeoutMs ?? 120_000, opts.logFile);
+    await waitUntilReady(address, exited, opts.readyTimeoutMs ?? 120_000, opts.logFile ? { file: opts.logFile, from: logStart } : undefined);
     await prepareDevNamespace(address);
   } catch (err) {
     await killAndWait(child.pid!, exited);
@@ -106,17 +107,35 @@ function exitPromise(child: ChildProcess): Exit {
   return new Promise((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
 }
 
-async function waitUntilReady(address: string, exited: Exit, timeoutMs: number, logFile?: string): Promise<void> {
+async function waitUntilReady(address: string, exited: Exit, timeoutMs: number, log?: { file: string; from: number }): Promise<void> {
   let exitedEarly: { code: number | null } | undefined;
   void exited.then((e) => (exitedEarly = e));
-  const where = logFile ? ` (server log: ${logFile})` : '';
+  const where = log ? ` (server log: ${log.file})` : '';
   await waitFor(
     async () => {
-      if (exitedEarly) throw new Error(`temporal dev server exited with code ${exitedEarly.code} before it was ready${where}`);
+      if (exitedEarly) {
+        const why = log ? whyItFailed(log.file, log.from) : '';
+        throw new Error(`temporal dev server exited with code ${exitedEarly.code} before it was ready${where}${why}`);
+      }
       return probe(address);
     },
     { timeoutMs, intervalMs: 250, what: `temporal dev server on ${address}${where}` },
   );
+}
+
+/**
+ * The errors and the panic this start wrote to the log (which later starts append to): a test run on a CI machine
+ * keeps only its output, so the cause has to be in the message.
+ */
+function whyItFailed(logFile: string, from: number): string {
+  let text: string;
+  try {
+    text = readFileSync(logFile).subarray(from).toString('utf8');
+  } catch {
+    return '';
+  }
+  const telling = text.split('\n').filter((line) => /level=ERROR|^panic:|^fatal error:/.test(line)).slice(0, 6);
+  return telling.length ? `:\n${telling.map((line) => `  ${line.slice(0, 400)}`).join('\n')}` : '';
 }
 
 /**

@@ -81,13 +81,13 @@ export function createVmActivities(deps: VmActivityDeps) {
       const issues: SpecIssue[] = [];
       let capacityBytes = base?.capacityBytes;
       if (!base) {
-        // No file to upload: the base must already be a volume in the pool of every host the VM may use.
-        const missing: string[] = [];
-        for (const host of inventory.hosts) {
-          const info = await hv.volumeInfo(refOf(host), poolOf(inventory), image.volume).catch(() => undefined);
-          if (info === null) missing.push(host.name);
-          else if (info) capacityBytes = info.capacityBytes;
-        }
+        // No file to upload: the base must already be a volume in the pool of every host the VM may use. The hosts are
+        // asked at once, heartbeating: a fleet's worth of slow hosts one after another outlasts the heartbeat timeout.
+        const infos = await heartbeating(() =>
+          Promise.all(inventory.hosts.map((host) => hv.volumeInfo(refOf(host), poolOf(inventory), image.volume).catch(() => undefined))),
+        );
+        const missing = inventory.hosts.filter((_, i) => infos[i] === null).map((host) => host.name);
+        for (const info of infos) if (info) capacityBytes = info.capacityBytes;
         if (missing.length > 0) {
           const dirs = inventory.imageDirs.join(', ') || 'none listed';
           issues.push({

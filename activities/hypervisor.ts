@@ -4,6 +4,7 @@
 // contract the real hosts honour. It is deliberately low level (pools, volumes, domains, one migration); what a VM
 // needs of them, in which order, is the activities' business.
 import { ApplicationFailure } from '@temporalio/common';
+import type { DomainOwner } from '../domain';
 
 /** A host as the hypervisor needs it: how to reach it, and where live migration streams should go. */
 export interface HostRef {
@@ -115,9 +116,10 @@ export interface Hypervisor {
   migrate(request: MigrateRequest): Promise<{ durationMs: number }>;
   /**
    * Idempotent: destroy (if running) and undefine; a domain that does not exist is success (`existed: false`). With
-   * `owner`, a domain whose bootshift metadata names another VM is left alone (a DomainConflict): names are hashes.
+   * `owner`, a domain whose bootshift metadata names another VM is left alone (a DomainConflict), and one of a later
+   * provisioning of the same VM is left alone too (`anotherRun`: the one meant is gone). Names are hashes.
    */
-  destroy(host: HostRef, domain: string, owner?: string): Promise<{ existed: boolean }>;
+  destroy(host: HostRef, domain: string, owner?: DomainOwner): Promise<{ existed: boolean; anotherRun?: true }>;
   /** null when the host has no such domain. */
   domainState(host: HostRef, domain: string): Promise<DomainState | null>;
   /** Every domain defined on the host, with its size, for inventory checks and the invariant checker. */

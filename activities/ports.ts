@@ -59,6 +59,8 @@ export interface DefineAndStartVmInput extends FleetRef {
   workflowId: string;
   /** The workflow's random nonce for this boot, bound into the guest's token. */
   bootNonce: string;
+  /** The provisioning workflow's first run id, kept in the domain's metadata: which provisioning a domain is. */
+  firstRunId?: string;
   domainName: string;
   uuid: string;
   host: string;
@@ -99,10 +101,17 @@ export interface DestroyVmInput extends FleetRef {
   domainName: string;
   /** Only a domain whose metadata names this VM is destroyed (and only then its volumes deleted). */
   vmId: string;
+  /**
+   * The provisioning whose domain this is (its workflow's first run id): a domain of a later provisioning of the same
+   * VM, under the same name, is left alone with its volumes. Omitted (a decommission): any provisioning of this VM.
+   */
+  firstRunId?: string;
 }
 
 export interface DestroyVmResult {
   existed: boolean;
+  /** The host holds the VM's domain of a later provisioning instead: left alone, with its volumes. */
+  anotherRun?: true;
   /** The VM's volumes deleted on that host. */
   volumes: string[];
 }

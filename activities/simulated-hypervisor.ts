@@ -5,7 +5,7 @@
 // on an injectable clock, and injected failures.
 import { closeSync, openSync, truncateSync, writeFileSync, writeSync } from 'node:fs';
 import { setTimeout as delay } from 'node:timers/promises';
-import { Failure } from '../domain';
+import { Failure, ownershipOf, type DomainOwner } from '../domain';
 import {
   HypervisorError,
   type DomainSpec,
@@ -195,12 +195,14 @@ class Simulation implements SimulatedHypervisor {
     return { durationMs: this.opts.clock.now() - started };
   }
 
-  async destroy(hostRef: HostRef, domain: string, owner?: string): Promise<{ existed: boolean }> {
+  async destroy(hostRef: HostRef, domain: string, owner?: DomainOwner): Promise<{ existed: boolean; anotherRun?: true }> {
     const host = this.enter({ op: 'destroy', host: hostRef, domain });
     const record = host.domains.get(domain);
     if (!record) return { existed: false };
-    if (owner !== undefined && record.metadata?.vmId !== owner) {
-      throw error(`domain ${domain} on ${host.ref.name} belongs to ${record.metadata?.vmId ?? 'no bootshift VM'}, not ${owner}: left alone`, Failure.DomainConflict, true);
+    const ownership = owner === undefined ? 'ours' : ownershipOf(record.metadata, owner);
+    if (ownership === 'another-run') return { existed: false, anotherRun: true };
+    if (ownership === 'another-vm') {
+      throw error(`domain ${domain} on ${host.ref.name} belongs to ${record.metadata?.vmId ?? 'no bootshift VM'}, not ${owner!.vmId}: left alone`, Failure.DomainConflict, true);
     }
     host.domains.delete(domain);
     record.run += 1; // a pending boot completion or migration of this run no longer applies

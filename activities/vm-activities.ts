@@ -218,7 +218,8 @@ export function createVmActivities(deps: VmActivityDeps) {
       const host = refOf(config);
       return heartbeating(() =>
         classified(async () => {
-          const { existed } = await hv.destroy(host, input.domainName, input.vmId);
+          const { existed, anotherRun } = await hv.destroy(host, input.domainName, { vmId: input.vmId, ...(input.firstRunId !== undefined && { firstRunId: input.firstRunId }) });
+          if (anotherRun) return { existed, anotherRun, volumes: [] };
           if (config.storage === 'shared' && (await runsOnSharedPeer(inventory, config.name, input.domainName))) return { existed, volumes: [] };
           const volumes = await storage.deleteOwned(host, poolOf(inventory), input.domainName);
           return { existed, volumes };
@@ -359,7 +360,7 @@ function domainSpec(input: DefineAndStartVmInput, spec: VmSpec, cloud: DomainSpe
     image,
     ...(spec.bootSignal === 'guest-agent' && { guestAgent: true }),
     ...(deps.consoleDir && { consoleLog: path.join(deps.consoleDir, `${input.domainName}.log`) }),
-    metadata: { vmId: input.vmId, workflowId: input.workflowId, fleet: input.fleet },
+    metadata: { vmId: input.vmId, workflowId: input.workflowId, fleet: input.fleet, ...(input.firstRunId !== undefined && { firstRunId: input.firstRunId }) },
   };
 }
 

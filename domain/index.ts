@@ -32,6 +32,7 @@ export {
   vmWorkflowId,
   volumeNameSchema,
 } from './names';
+export { ownershipOf, type DomainOwner, type OwnerMetadata, type Ownership } from './domain-owner';
 export {
   DEFAULT_CPU_ALLOCATION_RATIO,
   InventoryError,

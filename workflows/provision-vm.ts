@@ -63,7 +63,10 @@ async function provision(vm: VmTracker, saga: Compensations, input: ValidInput):
     throw cause instanceof ApplicationFailure && cause.type === Failure.InvalidVmSpec ? cause : err;
   });
 
-  const teardown = new Teardown();
+  // Which provisioning a domain is, kept in its metadata: a reset and a continue-as-new keep the first run id, and a VM
+  // re-created under its id (a new workflow) gets a new one, so a late teardown of this one spares that VM.
+  const firstRunId = workflowInfo().firstExecutionRunId;
+  const teardown = new Teardown(firstRunId);
   saga.add('release boot slot', () => teardown.release(fleet, bootReservationId));
   const bootHost = await reserveBootHost(vm, input, bootReservationId);
   const queuedMs = Date.now() - vm.status.timings.requestedAt;
@@ -74,7 +77,7 @@ async function provision(vm: VmTracker, saga: Compensations, input: ValidInput):
   const workflowId = workflowInfo().workflowId;
   // The guest's token is made for this nonce (and this run); the tracker accepts it once the domain is defined.
   const bootNonce = uuid4();
-  await vms.defineAndStartVm({ fleet, vmId, workflowId, bootNonce, domainName, uuid: uuid4(), host: bootHost, spec });
+  await vms.defineAndStartVm({ fleet, vmId, workflowId, bootNonce, firstRunId, domainName, uuid: uuid4(), host: bootHost, spec });
   vm.awaitBoot(bootNonce);
   if (!(await bootCompleted(vm, spec, { fleet, host: bootHost, domainName, workflowId }))) {
     throw ApplicationFailure.nonRetryable(

@@ -23,7 +23,8 @@ export async function reclaimLeaked(input: ReclaimLeakedInput): Promise<ReclaimL
   let waited = 0;
   for (let attempt = 1; ; attempt += 1) {
     try {
-      await vms.destroyVm({ fleet: input.fleet, host: input.host, domainName: input.domainName, vmId: input.vmId });
+      // With the run chain: the VM may have been re-created under its name on this host since (then ours is gone).
+      await vms.destroyVm({ fleet: input.fleet, host: input.host, domainName: input.domainName, vmId: input.vmId, ...(input.firstRunId !== undefined && { firstRunId: input.firstRunId }) });
       const { reservations } = await ledger.clearLeaked({ fleet: input.fleet, vmId: input.vmId, reservationId: input.reservationId });
       return { attempts: attempt, freed: reservations };
     } catch (err) {

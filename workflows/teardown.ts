@@ -9,15 +9,19 @@ import { ledger, vms } from './activity-stubs';
 import { reclaimLeaked } from './reclaim-leaked';
 import type { ReclaimLeakedInput } from './types';
 
-export type Placement = ReclaimLeakedInput;
+export type Placement = Omit<ReclaimLeakedInput, 'firstRunId'>;
 
 export class Teardown {
   private readonly leaked = new Set<string>();
 
+  /** `firstRunId`: the provisioning whose domains these are; it is in their metadata, and every destroy names it. */
+  constructor(private readonly firstRunId: string) {}
+
   /** Destroys the domain; if that fails, marks the reservation leaked and returns false. */
-  async destroy(p: Placement): Promise<boolean> {
+  async destroy(placement: Placement): Promise<boolean> {
+    const p: ReclaimLeakedInput = { ...placement, firstRunId: this.firstRunId };
     try {
-      await vms.destroyVm({ fleet: p.fleet, host: p.host, domainName: p.domainName, vmId: p.vmId });
+      await vms.destroyVm({ fleet: p.fleet, host: p.host, domainName: p.domainName, vmId: p.vmId, firstRunId: this.firstRunId });
       return true;
     } catch (err) {
       if (isCancellation(err)) throw err;

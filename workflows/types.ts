@@ -120,6 +120,8 @@ export interface ReclaimLeakedInput {
   domainName: string;
   host: string;
   reservationId: string;
+  /** The provisioning the domain belongs to (its first run id): a later one's domain of the same name is not it. */
+  firstRunId?: string;
 }
 
 export interface ReclaimLeakedResult {

@@ -1,7 +1,7 @@
 // The Hypervisor port for real hosts: every operation is a few virsh calls (see virsh.ts) whose errors are sorted
 // into permanent and transient ones. Domains here, storage in storage.ts, migration in migrate.ts. Operations are
 // idempotent, so Temporal may retry any of them.
-import { Failure } from '../../domain';
+import { Failure, ownershipOf, type DomainOwner } from '../../domain';
 import { HypervisorError, type HostRef, type Hypervisor } from '../hypervisor';
 import { defineAndStart } from './define-and-start';
 import { parseDomainXml } from './domain-xml';
@@ -56,15 +56,17 @@ async function undefine(virsh: Virsh, host: HostRef, name: string, extra: string
   }
 }
 
-async function destroy(virsh: Virsh, host: HostRef, name: string, owner?: string): Promise<{ existed: boolean }> {
+async function destroy(virsh: Virsh, host: HostRef, name: string, owner?: DomainOwner): Promise<{ existed: boolean; anotherRun?: true }> {
   checkHost(host);
   checkDomainName(name);
   if (owner !== undefined) {
     const xml = await queryOrNull(virsh, host.uri, ['dumpxml', name]);
     if (xml === null) return { existed: false };
-    const theirs = parseDomainXml(xml).metadata?.vmId;
-    if (theirs !== owner) {
-      throw new HypervisorError(`domain ${name} on ${host.name} belongs to ${theirs ?? 'no bootshift VM'}, not ${owner}: left alone`, Failure.DomainConflict, true);
+    const metadata = parseDomainXml(xml).metadata;
+    const ownership = ownershipOf(metadata, owner);
+    if (ownership === 'another-run') return { existed: false, anotherRun: true };
+    if (ownership === 'another-vm') {
+      throw new HypervisorError(`domain ${name} on ${host.name} belongs to ${metadata?.vmId ?? 'no bootshift VM'}, not ${owner.vmId}: left alone`, Failure.DomainConflict, true);
     }
   }
   try {

@@ -12,6 +12,7 @@ import { waitFor } from '../../devenv/wait';
 import { Failure } from '../../domain';
 import { bootCompleteUpdate, getStatusQuery, waitForPhaseUpdate } from '../../workflows/messages';
 import { provisionVm } from '../../workflows/provision-vm';
+import { reclaimLeaked } from '../../workflows/reclaim-leaked';
 import type { BootCompleteEvent, ProvisionVmResult } from '../../workflows/types';
 import { startSimulatedBootshift, type SimHost } from '../helpers/simulated-bootshift';
 import { recordHistory } from '../helpers/record-history';
@@ -133,6 +134,28 @@ test('a domain that cannot be destroyed keeps its capacity, held as leaked, unti
     expect(after.leaked).toEqual([]);
     expect(after.counts.vms).toBe(0);
     await recordHistory('sim-reclaim-leaked', reclaim);
+  });
+});
+
+test("a late reclaim of an earlier provisioning spares the VM re-created under its name (same domain name, same volumes)", async () => {
+  const bs = await startSimulatedBootshift(env, { hosts: hosts('settle-1') });
+  await bs.worker.runUntil(async () => {
+    const input = bs.vmInput('again');
+    const handle = await bs.start(input);
+    const result = await handle.result();
+    const [domain] = bs.hypervisor.snapshot()['settle-1']!.domains;
+    expect(domain).toMatchObject({ name: result.domainName, metadata: { vmId: input.vmId, firstRunId: handle.firstExecutionRunId } });
+
+    // An earlier provisioning of this VM id left its domain on settle-1 held as leaked; its reclaim comes back now.
+    const earlierRun = randomUUID();
+    const reclaim = await env.client.workflow.execute(reclaimLeaked, {
+      taskQueue: bs.taskQueue,
+      workflowId: `${input.vmId}@${earlierRun}:boot/reclaim`,
+      args: [{ fleet: bs.fleet, vmId: input.vmId, domainName: result.domainName, host: 'settle-1', reservationId: `${input.vmId}@${earlierRun}:boot`, firstRunId: earlierRun }],
+    });
+    expect(reclaim).toEqual({ attempts: 1, freed: [] });
+    expect(domainsOn(bs.hypervisor.snapshot(), result.domainName)).toEqual(['settle-1']);
+    expect((await bs.ledger.snapshot(bs.fleet)).hosts.find((h) => h.name === 'settle-1')!.vms).toEqual([input.vmId]);
   });
 });
 

@@ -62,6 +62,26 @@ describe('defineAndStart and destroy', () => {
     await expect(hv.domainState(boot, vm.name)).resolves.toBeNull();
   });
 
+  // Names are hashes of the VM id: a VM re-created under its id has its old name, and a late destroy must spare it.
+  it('destroys with an owner only the domain of that VM and that provisioning', async () => {
+    const { hv } = setup();
+    const [first, later] = [randomUUID(), randomUUID()];
+    const vm = { ...spec(), metadata: { vmId: 'vm/p/s/web', workflowId: 'vm/p/s/web', firstRunId: later } };
+    await hv.defineAndStart(boot, vm);
+    await expect(hv.destroy(boot, vm.name, { vmId: 'vm/p/s/db' })).rejects.toMatchObject({ type: Failure.DomainConflict, permanent: true });
+    await expect(hv.destroy(boot, vm.name, { vmId: 'vm/p/s/web', firstRunId: first })).resolves.toEqual({ existed: false, anotherRun: true });
+    await expect(hv.domainState(boot, vm.name)).resolves.not.toBeNull();
+    await expect(hv.destroy(boot, vm.name, { vmId: 'vm/p/s/web', firstRunId: later })).resolves.toEqual({ existed: true });
+    await expect(hv.domainState(boot, vm.name)).resolves.toBeNull();
+  });
+
+  it('judges a domain defined before run chains were recorded by its VM id alone', async () => {
+    const { hv } = setup();
+    const vm = { ...spec(), metadata: { vmId: 'vm/p/s/web', workflowId: 'vm/p/s/web' } };
+    await hv.defineAndStart(boot, vm);
+    await expect(hv.destroy(boot, vm.name, { vmId: 'vm/p/s/web', firstRunId: randomUUID() })).resolves.toEqual({ existed: true });
+  });
+
   it('fails the next n defines transiently without defining anything', async () => {
     const { hv } = setup();
     const vm = spec();

@@ -5,6 +5,7 @@ import { randomUUID } from 'node:crypto';
 import { Failure } from '../../../domain';
 import { HypervisorError, type DomainSpec, type HostRef, type MigrationProgress } from '../../../activities/hypervisor';
 import { createLibvirtHypervisor } from '../../../activities/libvirt/libvirt-hypervisor';
+import { destroyOwnerContract } from './destroy-owner-contract';
 import { fakeVirsh, type FakeVirsh } from './fake-virsh';
 
 const boot: HostRef = { name: 'boot-1', uri: 'qemu+unix:///system?socket=/run/h0/libvirt-sock' };
@@ -91,25 +92,12 @@ describe('destroy', () => {
     expect(virsh.calls.filter((c) => c.args[0] === 'undefine').map((c) => c.args)).toEqual([['undefine', 'old'], ['undefine', 'old', '--managed-save']]);
   });
 
-  // Names are hashes of the VM id: a VM re-created under its id has its old name, and a late destroy must spare it.
-  it('destroys with an owner only the domain of that VM and that provisioning', async () => {
-    const { virsh, hv } = setup();
-    const [first, later] = [randomUUID(), randomUUID()];
-    const vm = { ...spec(), metadata: { vmId: 'vm/p/s/web', workflowId: 'vm/p/s/web', firstRunId: later } };
-    await hv.defineAndStart(boot, vm);
-    await expect(hv.destroy(boot, vm.name, { vmId: 'vm/p/s/db' })).rejects.toMatchObject({ type: Failure.DomainConflict, permanent: true });
-    await expect(hv.destroy(boot, vm.name, { vmId: 'vm/p/s/web', firstRunId: first })).resolves.toEqual({ existed: false, anotherRun: true });
-    await expect(hv.domainState(boot, vm.name)).resolves.not.toBeNull();
-    expect(commands(virsh).filter((c) => c === 'destroy' || c === 'undefine')).toEqual([]);
-    await expect(hv.destroy(boot, vm.name, { vmId: 'vm/p/s/web', firstRunId: later })).resolves.toEqual({ existed: true });
-    await expect(hv.domainState(boot, vm.name)).resolves.toBeNull();
-  });
+});
 
-  it('judges a domain defined before run chains were recorded by its VM id alone', async () => {
-    const { hv } = setup();
-    const vm = { ...spec(), metadata: { vmId: 'vm/p/s/web', workflowId: 'vm/p/s/web' } };
-    await hv.defineAndStart(boot, vm);
-    await expect(hv.destroy(boot, vm.name, { vmId: 'vm/p/s/web', firstRunId: randomUUID() })).resolves.toEqual({ existed: true });
+describe('destroy with an owner', () => {
+  destroyOwnerContract(() => {
+    const { virsh, hv } = setup();
+    return { hv, host: boot, vm: spec(), nothingDestroyed: () => expect(commands(virsh).filter((c) => c === 'destroy' || c === 'undefine')).toEqual([]) };
   });
 });
 

@@ -4,6 +4,7 @@ import { randomUUID } from 'node:crypto';
 import { Failure } from '../../../domain';
 import { HypervisorError, type DomainSpec, type HostRef, type MigrationProgress } from '../../../activities/hypervisor';
 import { createSimulatedHypervisor, type SimulatedHypervisorOptions } from '../../../activities/simulated-hypervisor';
+import { destroyOwnerContract } from './destroy-owner-contract';
 import { manualClock } from './manual-clock';
 
 const boot: HostRef = { name: 'boot-1', uri: 'test:///boot-1' };
@@ -62,26 +63,6 @@ describe('defineAndStart and destroy', () => {
     await expect(hv.domainState(boot, vm.name)).resolves.toBeNull();
   });
 
-  // Names are hashes of the VM id: a VM re-created under its id has its old name, and a late destroy must spare it.
-  it('destroys with an owner only the domain of that VM and that provisioning', async () => {
-    const { hv } = setup();
-    const [first, later] = [randomUUID(), randomUUID()];
-    const vm = { ...spec(), metadata: { vmId: 'vm/p/s/web', workflowId: 'vm/p/s/web', firstRunId: later } };
-    await hv.defineAndStart(boot, vm);
-    await expect(hv.destroy(boot, vm.name, { vmId: 'vm/p/s/db' })).rejects.toMatchObject({ type: Failure.DomainConflict, permanent: true });
-    await expect(hv.destroy(boot, vm.name, { vmId: 'vm/p/s/web', firstRunId: first })).resolves.toEqual({ existed: false, anotherRun: true });
-    await expect(hv.domainState(boot, vm.name)).resolves.not.toBeNull();
-    await expect(hv.destroy(boot, vm.name, { vmId: 'vm/p/s/web', firstRunId: later })).resolves.toEqual({ existed: true });
-    await expect(hv.domainState(boot, vm.name)).resolves.toBeNull();
-  });
-
-  it('judges a domain defined before run chains were recorded by its VM id alone', async () => {
-    const { hv } = setup();
-    const vm = { ...spec(), metadata: { vmId: 'vm/p/s/web', workflowId: 'vm/p/s/web' } };
-    await hv.defineAndStart(boot, vm);
-    await expect(hv.destroy(boot, vm.name, { vmId: 'vm/p/s/web', firstRunId: randomUUID() })).resolves.toEqual({ existed: true });
-  });
-
   it('fails the next n defines transiently without defining anything', async () => {
     const { hv } = setup();
     const vm = spec();
@@ -90,6 +71,10 @@ describe('defineAndStart and destroy', () => {
     await expect(hv.domainState(boot, vm.name)).resolves.toBeNull();
     await expect(hv.defineAndStart(boot, vm)).resolves.toMatchObject({ created: true });
   });
+});
+
+describe('destroy with an owner', () => {
+  destroyOwnerContract(() => ({ hv: setup().hv, host: boot, vm: spec() }));
 });
 
 describe('boot completion', () => {

@@ -98,6 +98,15 @@ export const vms = summarized(proxyActivities<Activities>({
   retry: { initialInterval: '2 seconds', maximumInterval: '30 seconds', maximumAttempts: 8, nonRetryableErrorTypes: permanent },
 }));
 
+// Undoing a placement (teardown.ts) tries only briefly: a host that still does not answer has the placement held as
+// leaked and handed to reclaimLeaked, which keeps trying for as long as the host takes to come back. Meanwhile the
+// VM's own workflow goes on (to another settle host, or to its end) instead of waiting minutes on a dead host.
+export const teardowns = summarized(proxyActivities<Activities>({
+  startToCloseTimeout: '10 minutes',
+  heartbeatTimeout: '10 seconds',
+  retry: { initialInterval: '2 seconds', maximumInterval: '4 seconds', maximumAttempts: 3, nonRetryableErrorTypes: permanent },
+}));
+
 // A migration is retried through lost workers (heartbeat timeouts) for as long as it takes; only libvirt saying the
 // migration itself failed, MIGRATION_ATTEMPTS times (the activity counts, and then fails non-retryably), sends the VM
 // to another settle host. MigrationFailed itself is not listed as non-retryable: the activity marks each failure

@@ -5,7 +5,7 @@
 // while); a decommission or an operator can free it too.
 import { isCancellation, ParentClosePolicy, startChild } from '@temporalio/workflow';
 import { vmNameOf } from '../domain';
-import { ledger, vms } from './activity-stubs';
+import { ledger, teardowns } from './activity-stubs';
 import { reclaimLeaked } from './reclaim-leaked';
 import type { ReclaimLeakedInput } from './types';
 
@@ -21,7 +21,7 @@ export class Teardown {
   async destroy(placement: Placement): Promise<boolean> {
     const p: ReclaimLeakedInput = { ...placement, firstRunId: this.firstRunId };
     try {
-      await vms.destroyVm({ fleet: p.fleet, host: p.host, domainName: p.domainName, vmId: p.vmId, firstRunId: this.firstRunId });
+      await teardowns.destroyVm({ fleet: p.fleet, host: p.host, domainName: p.domainName, vmId: p.vmId, firstRunId: this.firstRunId });
       return true;
     } catch (err) {
       if (isCancellation(err)) throw err;

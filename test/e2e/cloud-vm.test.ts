@@ -19,6 +19,7 @@ import { provisionVm } from '../../workflows/provision-vm';
 import type { ProvisionVmResult } from '../../workflows/types';
 import { bootReports } from '../helpers/history';
 import { ledgerSnapshot } from '../helpers/ledger';
+import { TRANSPILE_ONLY } from '../helpers/pulumi-examples';
 
 jest.setTimeout(1_800_000);
 
@@ -33,7 +34,7 @@ const pulumiOpts = (example: string): RunPulumiOptions => ({
   cwd: path.join(repoRoot(), 'examples', example),
   stateDir: path.join(env.stateDir, 'pulumi', example),
   passphrase: 'e2e-passphrase',
-  extraEnv: clientEnv(env),
+  extraEnv: { ...clientEnv(env), ...TRANSPILE_ONLY },
 });
 
 async function pulumi(example: string, ...args: string[]) {

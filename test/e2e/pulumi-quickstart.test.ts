@@ -12,6 +12,7 @@ import { repoRoot } from '../../devenv/tools';
 import { readInventory } from '../helpers/inventory';
 import { virshLines } from '../helpers/virsh';
 import { ledgerSnapshot } from '../helpers/ledger';
+import { TRANSPILE_ONLY } from '../helpers/pulumi-examples';
 
 jest.setTimeout(1_800_000);
 
@@ -25,7 +26,7 @@ beforeAll(async () => {
     cwd: path.join(repoRoot(), 'examples', 'quickstart'),
     stateDir: path.join(env.stateDir, 'pulumi'),
     passphrase: 'e2e-passphrase',
-    extraEnv: clientEnv(env),
+    extraEnv: { ...clientEnv(env), ...TRANSPILE_ONLY },
   };
   const init = await runPulumi(['stack', 'init', stack, '--non-interactive'], opts);
   if (init.code !== 0) throw new Error(`pulumi stack init failed: ${init.stderr}`);

@@ -18,6 +18,7 @@ import { waitFor } from '../../devenv/wait';
 import { readInventoryFile } from '../../worker/inventory-file';
 import { recordFaultResult, scaled } from './fault-run';
 import { ledgerSnapshot } from '../helpers/ledger';
+import { TRANSPILE_ONLY } from '../helpers/pulumi-examples';
 
 jest.setTimeout(3_600_000);
 
@@ -47,7 +48,7 @@ async function quickstart(hypervisor: 'libvirt' | 'simulated', config: Record<st
     cwd: path.join(repoRoot(), 'examples', 'quickstart'),
     stateDir: path.join(env.stateDir, 'pulumi'),
     passphrase: 'fault-passphrase',
-    extraEnv: clientEnv(env),
+    extraEnv: { ...clientEnv(env), ...TRANSPILE_ONLY },
   };
   const pulumi: Stack['pulumi'] = (args, extra) => runPulumi([...args, '--non-interactive', ...(args[0] === 'stack' && args[1] === 'init' ? [] : ['--stack', stack])], { ...base, ...extra });
   await pulumi(['stack', 'init', stack]);

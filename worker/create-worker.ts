@@ -7,6 +7,7 @@ import type { Hypervisor } from '../activities/hypervisor';
 import type { BootCallback, InventoryPort } from '../activities/ports';
 import type { LedgerDb } from '../ledger/database';
 import { createPostgresLedger, type PostgresLedger } from '../ledger/postgres-ledger';
+import { workflowCode } from './workflow-bundle';
 import { createWorkflowPort } from './workflow-port';
 
 export interface BootshiftWorkerOptions {
@@ -26,7 +27,7 @@ export interface BootshiftWorkerOptions {
   beforeGrant?: () => void;
   /** Seals every payload (payload-codec.ts); the client passed in must use the same. */
   dataConverter?: WorkerOptions['dataConverter'];
-  /** A prebuilt bundle (tests and benchmarks build it once); default: bundle workflows/ at start. */
+  /** A prebuilt bundle (tests and benchmarks build it once); default: the build's bundle, if current (workflow-bundle.ts). */
   workflowBundle?: WorkerOptions['workflowBundle'];
   tuning?: Pick<WorkerOptions, 'maxConcurrentActivityTaskExecutions' | 'maxConcurrentWorkflowTaskExecutions' | 'maxCachedWorkflows'>;
 }
@@ -64,7 +65,7 @@ export async function createBootshiftWorker(opts: BootshiftWorkerOptions): Promi
     taskQueue: opts.taskQueue,
     activities,
     ...(opts.dataConverter && { dataConverter: opts.dataConverter }),
-    ...(opts.workflowBundle ? { workflowBundle: opts.workflowBundle } : { workflowsPath: require.resolve('../workflows') }),
+    ...(opts.workflowBundle ? { workflowBundle: opts.workflowBundle } : workflowCode()),
     ...opts.tuning,
   });
   return { worker, ledger };

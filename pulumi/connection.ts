@@ -5,6 +5,7 @@
 import { readFileSync } from 'node:fs';
 import * as pulumi from '@pulumi/pulumi';
 import { withoutUndefined } from '../domain';
+import { parseCodecKeys, readCodecKeys } from '../worker/payload-codec';
 import type { TemporalConnectionSettings } from '../worker/temporal-connection';
 
 export interface ConnectionSettings extends TemporalConnectionSettings {
@@ -24,8 +25,11 @@ export function connectionSettings(): pulumi.Output<ConnectionSettings> {
   const caPem = config.get('tlsCa') ?? read(env.TEMPORAL_TLS_CA);
   const serverName = config.get('tlsServerName') ?? env.TEMPORAL_TLS_SERVER_NAME;
   const keyPem = config.getSecret('tlsKey') ?? (env.TEMPORAL_TLS_KEY ? pulumi.secret(read(env.TEMPORAL_TLS_KEY)!) : undefined);
-  // The payload encryption keys (the worker's key file, as JSON): a secret, like the TLS key.
-  const codecKeys = config.getSecret('codecKeys') ?? (env.BOOTSHIFT_CODEC_KEY_FILE ? pulumi.secret(read(env.BOOTSHIFT_CODEC_KEY_FILE)!) : undefined);
+  // The payload encryption keys (the worker's key file, as JSON): a secret, like the TLS key. The file is checked as
+  // the worker checks it (owner-only, well-formed); keys given in stack config are checked as they are decrypted.
+  const codecKeys =
+    config.getSecret('codecKeys') ??
+    (env.BOOTSHIFT_CODEC_KEY_FILE ? pulumi.secret(JSON.stringify(readCodecKeys(env.BOOTSHIFT_CODEC_KEY_FILE, 'BOOTSHIFT_CODEC_KEY_FILE'))) : undefined);
   const plain = {
     address: config.get('temporalAddress') ?? env.TEMPORAL_ADDRESS ?? '127.0.0.1:7233',
     namespace: config.get('namespace') ?? env.TEMPORAL_NAMESPACE ?? 'default',
@@ -36,7 +40,7 @@ export function connectionSettings(): pulumi.Output<ConnectionSettings> {
   cached = pulumi.all([keyPem ?? '', codecKeys ?? '']).apply(([key, codec]) => ({
     ...withoutUndefined(plain),
     ...(hasTls && { tls: withoutUndefined({ certPem, caPem, serverName, keyPem: key || undefined }) }),
-    ...(codec && { codecKeys: JSON.parse(codec) as ConnectionSettings['codecKeys'] }),
+    ...(codec && { codecKeys: parseCodecKeys(codec, 'bootshift:codecKeys') }),
   }));
   return cached;
 }

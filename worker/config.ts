@@ -1,11 +1,11 @@
 // The worker's configuration, read from the environment exactly once at process start and validated with zod, so a
 // missing or malformed setting stops the worker with a message naming the variable, before it touches anything.
-import { readFileSync, statSync } from 'node:fs';
 import { BlockList, isIP } from 'node:net';
 import { z } from 'zod';
 import { ValidationError, formatIssues } from '../domain';
 import { databaseUrlSchema } from '../ledger/database';
 import { readCodecKeys, type CodecKeys } from './payload-codec';
+import { readOwnerOnlyFile, SecretFileProblem } from './secret-file';
 import { HOST_PORT, NAMESPACE, TASK_QUEUE, readTlsFiles, type TemporalConnectionSettings } from './temporal-connection';
 
 const hostPort = z.string().regex(HOST_PORT, { error: 'must be host:port' });
@@ -219,14 +219,10 @@ function gatewaySecret(inline: string | undefined, file: string | undefined): st
 
 /** A secret from a file only its owner can read: anyone who reads it can forge boot tokens. */
 export function readSecretFile(variable: string, file: string): string {
-  let mode: number;
   try {
-    mode = statSync(file).mode;
+    return readOwnerOnlyFile(file).trim();
   } catch (err) {
-    throw new ConfigError(`${variable}: cannot read ${file} (${(err as NodeJS.ErrnoException).code ?? String(err)})`);
+    if (err instanceof SecretFileProblem) throw new ConfigError(`${variable}: ${err.message}`);
+    throw err;
   }
-  if ((mode & 0o077) !== 0) {
-    throw new ConfigError(`${variable}: ${file} is readable by others (mode ${(mode & 0o777).toString(8)}); make it 0600 or 0400`);
-  }
-  return readFileSync(file, 'utf8').trim();
 }

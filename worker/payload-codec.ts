@@ -6,7 +6,7 @@
 // open. It plugs into the SDK's own PayloadCodec, and the worker serves Temporal's codec-server protocol with it so
 // the Temporal UI can show operators the decoded payloads.
 import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
-import { readFileSync, statSync } from 'node:fs';
+import { readOwnerOnlyFile, SecretFileProblem } from './secret-file';
 import type { Payload, PayloadCodec } from '@temporalio/common';
 import { temporal } from '@temporalio/proto';
 import { z } from 'zod';
@@ -37,22 +37,23 @@ export function newKeyFile(id = `k${Date.now().toString(36)}`): string {
 
 /** Reads and checks a key file; it must be readable by its owner only (anyone who reads it reads every payload). */
 export function readCodecKeys(file: string, label = 'codec key file'): CodecKeys {
-  let mode: number;
+  let text: string;
   try {
-    mode = statSync(file).mode;
+    text = readOwnerOnlyFile(file);
   } catch (err) {
-    throw new ValidationError(`invalid ${label}`, [`${file}: cannot read it (${(err as NodeJS.ErrnoException).code ?? String(err)})`]);
+    if (err instanceof SecretFileProblem) throw new ValidationError(`invalid ${label}`, [err.message]);
+    throw err;
   }
-  if ((mode & 0o077) !== 0) throw new ValidationError(`invalid ${label}`, [`${file}: readable by others (mode ${(mode & 0o777).toString(8)}); make it 0600 or 0400`]);
-  return parseCodecKeys(readFileSync(file, 'utf8'), label);
+  return parseCodecKeys(text, label);
 }
 
 export function parseCodecKeys(text: string, label = 'codec key file'): CodecKeys {
   let raw: unknown;
   try {
     raw = JSON.parse(text);
-  } catch (err) {
-    throw new ValidationError(`invalid ${label}`, [`must be JSON: ${(err as Error).message}`]);
+  } catch {
+    // Not the parser's message: it quotes the text around the error, and the text is key material.
+    throw new ValidationError(`invalid ${label}`, ['must be JSON: it does not parse']);
   }
   const parsed = keyFileSchema.safeParse(raw);
   if (!parsed.success) throw new ValidationError(`invalid ${label}`, formatIssues(parsed.error.issues));

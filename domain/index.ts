@@ -40,6 +40,7 @@ export {
   libvirtUriSchema,
   migrationAddressSchema,
   parseInventory,
+  storagePoolNameSchema,
   type DomainType,
   type FleetPolicy,
   type HostConfig,

@@ -161,9 +161,12 @@ const policySchema = z.strictObject(
 
 // The storage pool bootshift keeps images and VMs' disks in, on every host (created there if missing). Its path is
 // on the host, which a qemu+ssh host resolves on its own filesystem.
+/** A libvirt storage pool's name: it becomes a virsh argument and, on a dir pool, nothing else. */
+export const storagePoolNameSchema = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$/, { error: 'must be 1-64 characters of A-Z, a-z, 0-9, "_" and "-"' });
+
 const storagePoolSchema = z.strictObject(
   {
-    name: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$/, { error: 'must be 1-64 characters of A-Z, a-z, 0-9, "_" and "-"' }),
+    name: storagePoolNameSchema,
     path: absolutePathSchema,
   },
   { error: rule('must be an object with name and path') },

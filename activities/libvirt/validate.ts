@@ -11,6 +11,7 @@ import {
   formatIssues,
   libvirtUriSchema,
   migrationAddressSchema,
+  storagePoolNameSchema,
   volumeNameSchema,
 } from '../../domain';
 import { HypervisorError, type DomainSpec, type HostRef, type PoolRef } from '../hypervisor';
@@ -67,7 +68,7 @@ export function checkDomainSpec(spec: DomainSpec): DomainSpec {
   throw new HypervisorError(message, Failure.InvalidDomainSpec, true);
 }
 
-const poolSchema = z.strictObject({ name: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$/), path: absolutePathSchema });
+const poolSchema = z.strictObject({ name: storagePoolNameSchema, path: absolutePathSchema });
 
 export function checkPool(pool: PoolRef): PoolRef {
   const result = poolSchema.safeParse(pool);
